@@ -1,0 +1,1 @@
+"""Kinhaven: the application that joins the federation and moderation packages."""

@@ -1,0 +1,1 @@
+"""ActivityPub endpoints and the conversion between rows and ActivityStreams."""

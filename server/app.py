@@ -1,0 +1,100 @@
+"""The Starlette application: routes, middleware and the lifespan that opens storage."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.activitypub import actors as actor_routes
+from server.config import Settings, warn_about_unsafe_settings
+from server.instance import prepare_instance
+from server.storage import accounts as account_store
+from server.storage.database import Database
+from server.web import discovery, pages
+from server.web.responses import json_error
+from server.web.templating import render
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+        b" frame-ancestors 'none'; base-uri 'none'",
+    ),
+]
+
+
+class SecurityHeaders:
+    """Headers every answer carries: no sniffing, no framing, no third-party anything."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and error.status_code == 404:
+        return render(request, "not_found.html", {}, status_code=404)
+    return json_error(error.status_code, error.detail)
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        warn_about_unsafe_settings(settings)
+        db = await Database.open(settings.database)
+        try:
+            app.state.db = db
+            app.state.instance = await prepare_instance(db, settings)
+            if await account_store.count_accounts(db, role="admin") == 0:
+                logger.warning(
+                    "This instance has no admin yet. Create one with:\n"
+                    "  kinhaven user create NAME --password PASSWORD --role admin"
+                )
+            yield
+        finally:
+            await db.close()
+
+    return Starlette(
+        routes=[
+            *discovery.routes,
+            *actor_routes.routes,
+            *pages.routes,
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )

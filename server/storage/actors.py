@@ -1,0 +1,138 @@
+"""Actors, local and remote, with the keys that sign and verify their requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.clock import now_text
+from server.storage.database import Database, Row, Transaction
+
+_COLUMNS = (
+    "id, uri, local, actor_type, username, domain, display_name, summary_html, url, icon_url,"
+    " icon_media_type, inbox_uri, shared_inbox_uri, outbox_uri, followers_uri, following_uri,"
+    " featured_uri, public_key_id, public_key_pem, private_key_pem,"
+    " manually_approves_followers, discoverable, created_at, updated_at, fetched_at, deleted_at"
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    uri: str
+    local: bool
+    actor_type: str
+    username: str
+    domain: str
+    display_name: str
+    summary_html: str
+    url: str | None
+    icon_url: str | None
+    icon_media_type: str | None
+    inbox_uri: str
+    shared_inbox_uri: str | None
+    outbox_uri: str | None
+    followers_uri: str | None
+    following_uri: str | None
+    featured_uri: str | None
+    public_key_id: str
+    public_key_pem: str
+    private_key_pem: str | None
+    manually_approves_followers: bool
+    discoverable: bool
+    created_at: str
+    updated_at: str
+    fetched_at: str | None
+    deleted_at: str | None
+
+    @property
+    def handle(self) -> str:
+        return f"{self.username}@{self.domain}"
+
+
+@dataclass(frozen=True)
+class NewActor:
+    """The fields of an actor before it has a row id."""
+
+    uri: str
+    local: bool
+    actor_type: str
+    username: str
+    domain: str
+    inbox_uri: str
+    public_key_id: str
+    public_key_pem: str
+    private_key_pem: str | None = None
+    display_name: str = ""
+    summary_html: str = ""
+    url: str | None = None
+    icon_url: str | None = None
+    icon_media_type: str | None = None
+    shared_inbox_uri: str | None = None
+    outbox_uri: str | None = None
+    followers_uri: str | None = None
+    following_uri: str | None = None
+    featured_uri: str | None = None
+    manually_approves_followers: bool = False
+    discoverable: bool = False
+
+
+def actor_from_row(row: Row) -> Actor:
+    values = dict(row)
+    values["local"] = bool(values["local"])
+    values["manually_approves_followers"] = bool(values["manually_approves_followers"])
+    values["discoverable"] = bool(values["discoverable"])
+    return Actor(**values)
+
+
+async def insert_actor(tx: Transaction, actor: NewActor) -> int:
+    """Insert inside an open transaction and return the row id."""
+    stamp = now_text()
+    cursor = await tx.execute(
+        "INSERT INTO actors (uri, local, actor_type, username, domain, display_name,"
+        " summary_html, url, icon_url, icon_media_type, inbox_uri, shared_inbox_uri,"
+        " outbox_uri, followers_uri, following_uri, featured_uri, public_key_id,"
+        " public_key_pem, private_key_pem, manually_approves_followers, discoverable,"
+        " created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            actor.uri, int(actor.local), actor.actor_type, actor.username, actor.domain,
+            actor.display_name, actor.summary_html, actor.url, actor.icon_url,
+            actor.icon_media_type, actor.inbox_uri, actor.shared_inbox_uri, actor.outbox_uri,
+            actor.followers_uri, actor.following_uri, actor.featured_uri, actor.public_key_id,
+            actor.public_key_pem, actor.private_key_pem, int(actor.manually_approves_followers),
+            int(actor.discoverable), stamp, stamp,
+        ),
+    )
+    row_id = cursor.lastrowid
+    assert row_id is not None
+    return int(row_id)
+
+
+async def get_actor(db: Database, actor_id: int) -> Actor | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM actors WHERE id = ?", (actor_id,))
+    return None if row is None else actor_from_row(row)
+
+
+async def get_actor_by_uri(db: Database, uri: str) -> Actor | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM actors WHERE uri = ?", (uri,))
+    return None if row is None else actor_from_row(row)
+
+
+async def get_local_actor_by_username(db: Database, username: str) -> Actor | None:
+    """Find a local actor by name, ignoring case as WebFinger and Mastodon do."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM actors WHERE local = 1 AND lower(username) = lower(?)",
+        (username,),
+    )
+    return None if row is None else actor_from_row(row)
+
+
+async def insert_actor_once(db: Database, actor: NewActor) -> Actor:
+    """Insert unless an actor with this URI exists; return the stored actor either way."""
+    async with db.transaction() as tx:
+        rows = list(await tx.execute_fetchall("SELECT 1 FROM actors WHERE uri = ?", (actor.uri,)))
+        if not rows:
+            await insert_actor(tx, actor)
+    stored = await get_actor_by_uri(db, actor.uri)
+    assert stored is not None
+    return stored

@@ -1,0 +1,54 @@
+"""OAuth bearer tokens. Only a SHA-256 of each token is kept, so a leaked database
+does not hand out working credentials."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from server.clock import now_text
+from server.storage.database import Database
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    id: int
+    account_id: int
+    scopes: tuple[str, ...]
+    label: str
+    created_at: str
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def insert_token(
+    db: Database, *, token: str, account_id: int, scopes: tuple[str, ...], label: str
+) -> int:
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT INTO access_tokens (token_sha256, account_id, scopes, label, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (token_digest(token), account_id, " ".join(scopes), label, now_text()),
+        )
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
+
+
+async def find_token(db: Database, token: str) -> AccessToken | None:
+    """The live token with this value, or None if unknown or revoked."""
+    row = await db.fetch_one(
+        "SELECT id, account_id, scopes, label, created_at FROM access_tokens"
+        " WHERE token_sha256 = ? AND revoked_at IS NULL",
+        (token_digest(token),),
+    )
+    if row is None:
+        return None
+    return AccessToken(
+        id=row["id"],
+        account_id=row["account_id"],
+        scopes=tuple(row["scopes"].split()),
+        label=row["label"],
+        created_at=row["created_at"],
+    )

@@ -1,0 +1,1 @@
+"""HTTP routes: pages, discovery and ActivityPub endpoints."""

@@ -1,0 +1,29 @@
+"""The jinja2 environment: autoescaping on, templates from the top-level `templates/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    instance = request.app.state.instance
+    html = environment.get_template(name).render(
+        request=request, instance_domain=instance.settings.domain, **context
+    )
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept"})
