@@ -47,10 +47,10 @@ class Urls:
     def instance_actor(self) -> str:
         return f"{self.base}/actor"
 
-    def post(self, username: str, post_id: int) -> str:
+    def post(self, username: str, post_id: int | str) -> str:
         return f"{self.actor(username)}/statuses/{post_id}"
 
-    def post_page(self, username: str, post_id: int) -> str:
+    def post_page(self, username: str, post_id: int | str) -> str:
         return f"{self.profile(username)}/{post_id}"
 
     def default_avatar(self) -> str:

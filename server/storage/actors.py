@@ -136,3 +136,71 @@ async def insert_actor_once(db: Database, actor: NewActor) -> Actor:
     stored = await get_actor_by_uri(db, actor.uri)
     assert stored is not None
     return stored
+
+
+async def get_actor_by_key_id(db: Database, key_id: str) -> Actor | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM actors WHERE public_key_id = ?", (key_id,))
+    return None if row is None else actor_from_row(row)
+
+
+async def upsert_remote_actor(db: Database, actor: NewActor) -> Actor:
+    """Store what a remote actor document says now, keeping our row id if we knew it."""
+    stamp = now_text()
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO actors (uri, local, actor_type, username, domain, display_name,"
+            " summary_html, url, icon_url, icon_media_type, inbox_uri, shared_inbox_uri,"
+            " outbox_uri, followers_uri, following_uri, featured_uri, public_key_id,"
+            " public_key_pem, manually_approves_followers, discoverable, created_at,"
+            " updated_at, fetched_at, key_refreshed_at)"
+            " VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (uri) DO UPDATE SET actor_type = excluded.actor_type,"
+            " username = excluded.username, display_name = excluded.display_name,"
+            " summary_html = excluded.summary_html, url = excluded.url,"
+            " icon_url = excluded.icon_url, icon_media_type = excluded.icon_media_type,"
+            " inbox_uri = excluded.inbox_uri, shared_inbox_uri = excluded.shared_inbox_uri,"
+            " outbox_uri = excluded.outbox_uri, followers_uri = excluded.followers_uri,"
+            " following_uri = excluded.following_uri, featured_uri = excluded.featured_uri,"
+            " public_key_id = excluded.public_key_id, public_key_pem = excluded.public_key_pem,"
+            " manually_approves_followers = excluded.manually_approves_followers,"
+            " discoverable = excluded.discoverable, updated_at = excluded.updated_at,"
+            " fetched_at = excluded.fetched_at, key_refreshed_at = excluded.key_refreshed_at"
+            " WHERE actors.local = 0",
+            (
+                actor.uri, actor.actor_type, actor.username, actor.domain, actor.display_name,
+                actor.summary_html, actor.url, actor.icon_url, actor.icon_media_type,
+                actor.inbox_uri, actor.shared_inbox_uri, actor.outbox_uri, actor.followers_uri,
+                actor.following_uri, actor.featured_uri, actor.public_key_id,
+                actor.public_key_pem, int(actor.manually_approves_followers),
+                int(actor.discoverable), stamp, stamp, stamp, stamp,
+            ),
+        )
+    stored = await get_actor_by_uri(db, actor.uri)
+    assert stored is not None
+    return stored
+
+
+async def key_refreshed_at(db: Database, actor_id: int) -> str | None:
+    value = await db.fetch_value("SELECT key_refreshed_at FROM actors WHERE id = ?", (actor_id,))
+    return None if value is None else str(value)
+
+
+async def mark_key_refresh(db: Database, actor_id: int) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE actors SET key_refreshed_at = ? WHERE id = ?", (now_text(), actor_id)
+        )
+
+
+async def mark_actor_deleted(db: Database, actor_id: int) -> None:
+    """A remote account deleted itself: drop what it posted and every follow it had."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE actors SET deleted_at = ? WHERE id = ? AND local = 0", (now_text(), actor_id)
+        )
+        await tx.execute("DELETE FROM posts WHERE actor_id = ?", (actor_id,))
+        await tx.execute(
+            "DELETE FROM follows WHERE follower_id = ? OR followee_id = ?", (actor_id, actor_id)
+        )
+        await tx.execute("DELETE FROM likes WHERE actor_id = ?", (actor_id,))
+        await tx.execute("DELETE FROM boosts WHERE actor_id = ?", (actor_id,))

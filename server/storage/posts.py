@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
 from server.storage.database import Database, Row
+from server.storage.deliveries import Delivery, insert_deliveries
 
 VISIBILITIES = ("local", "public", "unlisted", "followers", "direct")
 
@@ -58,9 +60,14 @@ async def insert_local_post(
     sensitive: bool = False,
     language: str | None = None,
     in_reply_to_uri: str | None = None,
+    mention_actor_ids: Sequence[int] = (),
+    tags: Sequence[str] = (),
+    deliveries: Callable[[Post], list[Delivery]] | None = None,
 ) -> Post:
     """Store a member's post. Its URI embeds the row id, so `uri_for_id` and `url_for_id`
-    are templates with `{id}` filled in once the id is known, within the same transaction."""
+    are templates with `{id}` filled in once the id is known. `deliveries` builds the
+    delivery jobs from the stored post; they commit in the same transaction, so a post
+    is never "posted" without its deliveries, nor deliveries sent for a lost post."""
     stamp = now_text()
     async with db.transaction() as tx:
         parent = None
@@ -84,9 +91,20 @@ async def insert_local_post(
             "UPDATE posts SET uri = ?, url = ? WHERE id = ?",
             (uri_for_id.format(id=post_id), url_for_id.format(id=post_id), post_id),
         )
+        await tx.executemany(
+            "INSERT INTO mentions (post_id, actor_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(post_id, actor_id) for actor_id in mention_actor_ids],
+        )
+        await tx.executemany(
+            "INSERT INTO post_tags (post_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(post_id, tag) for tag in tags],
+        )
         rows = list(await tx.execute_fetchall(f"SELECT {_COLUMNS} FROM posts WHERE id = ?",
                                               (post_id,)))
-    return _post(rows[0])
+        post = _post(rows[0])
+        if deliveries is not None:
+            await insert_deliveries(tx, deliveries(post))
+    return post
 
 
 async def get_post_by_uri(db: Database, uri: str) -> Post | None:
@@ -135,3 +153,124 @@ async def list_public_posts(
     )
     posts = [_post(row) for row in rows]
     return sorted(posts, key=lambda post: post.id, reverse=True)
+
+
+@dataclass(frozen=True)
+class NewRemotePost:
+    uri: str
+    actor_id: int
+    url: str | None
+    in_reply_to_uri: str | None
+    content_html: str
+    summary: str
+    sensitive: bool
+    visibility: str
+    language: str | None
+    published_at: str
+    mention_actor_ids: tuple[int, ...]
+    tags: tuple[str, ...]
+
+
+async def insert_remote_post(db: Database, post: NewRemotePost) -> tuple[Post, bool]:
+    """Store a remote post with its mentions and tags, once; (the post, whether it is new)."""
+    async with db.transaction() as tx:
+        gone = list(await tx.execute_fetchall("SELECT 1 FROM tombstones WHERE uri = ?",
+                                              (post.uri,)))
+        if gone:
+            raise ObjectDeleted(post.uri)
+        rows = list(await tx.execute_fetchall("SELECT id FROM posts WHERE uri = ?", (post.uri,)))
+        created = not rows
+        if created:
+            parent = None
+            if post.in_reply_to_uri is not None:
+                found = list(await tx.execute_fetchall(
+                    "SELECT id FROM posts WHERE uri = ?", (post.in_reply_to_uri,)))
+                parent = found[0][0] if found else None
+            cursor = await tx.execute(
+                "INSERT INTO posts (uri, actor_id, local, url, in_reply_to_uri, in_reply_to_id,"
+                " content_html, summary, sensitive, visibility, language, published_at,"
+                " created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (post.uri, post.actor_id, post.url, post.in_reply_to_uri, parent,
+                 post.content_html, post.summary, int(post.sensitive), post.visibility,
+                 post.language, post.published_at, now_text()),
+            )
+            post_id = cursor.lastrowid
+            await tx.executemany(
+                "INSERT INTO mentions (post_id, actor_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(post_id, actor_id) for actor_id in post.mention_actor_ids],
+            )
+            await tx.executemany(
+                "INSERT INTO post_tags (post_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(post_id, tag) for tag in post.tags],
+            )
+        result = list(await tx.execute_fetchall(f"SELECT {_COLUMNS} FROM posts WHERE uri = ?",
+                                                (post.uri,)))
+    return _post(result[0]), created
+
+
+class ObjectDeleted(Exception):
+    """The object was deleted by its author; a late Create must not bring it back."""
+
+
+async def update_post(
+    db: Database, post_id: int, *, content_html: str, summary: str, sensitive: bool,
+    source_text: str | None = None,
+) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE posts SET content_html = ?, summary = ?, sensitive = ?,"
+            " source_text = coalesce(?, source_text), edited_at = ? WHERE id = ?",
+            (content_html, summary, int(sensitive), source_text, now_text(), post_id),
+        )
+
+
+async def delete_post(db: Database, post_id: int, uri: str) -> None:
+    """Remove a post and leave a tombstone so that it is never re-created."""
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM posts WHERE id = ?", (post_id,))
+        await tx.execute(
+            "INSERT INTO tombstones (uri, deleted_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (uri, now_text()),
+        )
+
+
+async def add_tombstone(db: Database, uri: str) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO tombstones (uri, deleted_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (uri, now_text()),
+        )
+
+
+async def is_tombstoned(db: Database, uri: str) -> bool:
+    return await db.fetch_value("SELECT 1 FROM tombstones WHERE uri = ?", (uri,)) is not None
+
+
+async def get_post(db: Database, post_id: int) -> Post | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM posts WHERE id = ?", (post_id,))
+    return None if row is None else _post(row)
+
+
+async def add_mentions_and_tags(
+    db: Database, post_id: int, *, actor_ids: list[int], tags: list[str]
+) -> None:
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO mentions (post_id, actor_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(post_id, actor_id) for actor_id in actor_ids],
+        )
+        await tx.executemany(
+            "INSERT INTO post_tags (post_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(post_id, tag) for tag in tags],
+        )
+
+
+async def mentioned_actor_ids(db: Database, post_id: int) -> list[int]:
+    rows = await db.fetch_all("SELECT actor_id FROM mentions WHERE post_id = ?", (post_id,))
+    return [row[0] for row in rows]
+
+
+async def tags_of(db: Database, post_id: int) -> list[str]:
+    rows = await db.fetch_all("SELECT tag FROM post_tags WHERE post_id = ? ORDER BY tag",
+                              (post_id,))
+    return [row[0] for row in rows]

@@ -1,0 +1,1 @@
+"""Local policy over plain candidates: no HTTP, no HTML, no ActivityPub JSON, no SQL."""

@@ -1,0 +1,192 @@
+"""Posting: a member's post, its Create, and its deliveries, committed together."""
+
+from __future__ import annotations
+
+from federation import activities
+from federation.notes import (
+    FEDERATED_VISIBILITIES,
+    NOTE_CONTEXT,
+    NoteFacts,
+    address,
+    build_create,
+    build_note,
+)
+from server.activitypub.context import Federation
+from server.activitypub.convert import to_note_facts
+from server.formatting import MentionRef, find_mentions, render
+from server.services.delivery import deliveries, inbox_for, permitted_inboxes, send
+from server.services.relations import RelationError, find_remote_account
+from server.storage import follows as follow_store
+from server.storage import posts as post_store
+from server.storage.actors import Actor, get_actor, get_local_actor_by_username
+from server.storage.posts import VISIBILITIES, Post
+
+MAX_POST_CHARACTERS = 5000
+MAX_SUMMARY_CHARACTERS = 500
+
+
+class PostError(Exception):
+    """A post that cannot be published; `field` names the form field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+async def _resolve_mentions(federation: Federation, text: str) -> dict[MentionRef, Actor]:
+    """Mentions we can name: members here, and remote people found through WebFinger.
+    A mention we cannot resolve stays plain text rather than failing the post."""
+    found: dict[MentionRef, Actor] = {}
+    local_domain = federation.instance.settings.domain.lower()
+    for ref in find_mentions(text)[:20]:
+        if ref.host is None or ref.host == local_domain:
+            actor = await get_local_actor_by_username(federation.db, ref.username)
+        else:
+            try:
+                actor = await find_remote_account(federation, f"{ref.username}@{ref.host}")
+            except RelationError:
+                actor = None
+        if actor is not None and actor.actor_type == "Person":
+            found[ref] = actor
+    return found
+
+
+async def note_facts(federation: Federation, post: Post, author: Actor) -> NoteFacts:
+    """The Note as it federates, mentions and hashtags included."""
+    mentioned = [await get_actor(federation.db, i)
+                 for i in await post_store.mentioned_actor_ids(federation.db, post.id)]
+    tags = await post_store.tags_of(federation.db, post.id)
+    base = to_note_facts(post, author)
+    return NoteFacts(
+        **{**base.__dict__,
+           "mentions": [(a.uri, f"@{a.handle}") for a in mentioned if a is not None],
+           "hashtags": [(f"{federation.instance.urls.base}/tags/{t}", f"#{t}") for t in tags]},
+    )
+
+
+async def _audience_inboxes(federation: Federation, author: Actor, visibility: str,
+                            mentioned: list[Actor], parent_author: Actor | None) -> list[str]:
+    if visibility not in FEDERATED_VISIBILITIES:
+        return []
+    inboxes = [] if visibility == "direct" else await follow_store.follower_inboxes(
+        federation.db, author.id)
+    recipients = [*mentioned, *([parent_author] if parent_author else [])]
+    if visibility == "direct":
+        recipients = mentioned
+    inboxes += [inbox_for(actor, "Create") for actor in recipients if not actor.local]
+    return list(dict.fromkeys(inboxes))
+
+
+async def publish(
+    federation: Federation,
+    author: Actor,
+    text: str,
+    *,
+    visibility: str,
+    summary: str = "",
+    sensitive: bool = False,
+    in_reply_to: str | None = None,
+) -> Post:
+    text = text.strip()
+    if not text:
+        raise PostError("text", "a post needs some text")
+    if len(text) > MAX_POST_CHARACTERS:
+        raise PostError("text", f"posts are limited to {MAX_POST_CHARACTERS} characters")
+    if len(summary) > MAX_SUMMARY_CHARACTERS:
+        raise PostError("summary", f"content warnings are limited to {MAX_SUMMARY_CHARACTERS}")
+    if visibility not in VISIBILITIES:
+        raise PostError("visibility", f"visibility must be one of {', '.join(VISIBILITIES)}")
+    db = federation.db
+    urls = federation.instance.urls
+    parent = None if in_reply_to is None else await post_store.get_post_by_uri(db, in_reply_to)
+    if in_reply_to is not None and parent is None:
+        raise PostError("in_reply_to", "the post you are replying to is not known here")
+    parent_author = None if parent is None else await get_actor(db, parent.actor_id)
+    resolved = await _resolve_mentions(federation, text)
+    formatted = render(
+        text,
+        mention_urls={ref: actor.url or actor.uri for ref, actor in resolved.items()},
+        tag_url=f"{urls.base}/tags/{{tag}}",
+    )
+    mentioned = [resolved[ref] for ref in formatted.mentions]
+    inboxes = await _audience_inboxes(federation, author, visibility, mentioned, parent_author)
+    inboxes = await permitted_inboxes(
+        federation, "Create", author, inboxes, subject=f"{author.uri} (new post)"
+    )
+
+    def jobs(post: Post) -> list[post_store.Delivery]:
+        if post.visibility not in FEDERATED_VISIBILITIES:
+            return []
+        facts = NoteFacts(
+            **{**to_note_facts(post, author).__dict__,
+               "mentions": [(a.uri, f"@{a.handle}") for a in mentioned],
+               "hashtags": [(f"{urls.base}/tags/{t}", f"#{t}") for t in formatted.hashtags]},
+        )
+        return deliveries(build_create(build_note(facts)), author, inboxes)
+
+    post = await post_store.insert_local_post(
+        db, actor_id=author.id, uri_for_id=urls.post(author.username, "{id}"),
+        url_for_id=urls.post_page(author.username, "{id}"),
+        content_html=formatted.html, source_text=text, visibility=visibility,
+        summary=summary.strip(), sensitive=sensitive or bool(summary.strip()),
+        in_reply_to_uri=in_reply_to, mention_actor_ids=[a.id for a in mentioned],
+        tags=formatted.hashtags, deliveries=jobs,
+    )
+    if inboxes and visibility in FEDERATED_VISIBILITIES:
+        federation.delivery_ready.set()
+    return post
+
+
+async def _recipients(federation: Federation, post: Post, author: Actor) -> list[str]:
+    mentioned = [a for a in [await get_actor(federation.db, i) for i in
+                             await post_store.mentioned_actor_ids(federation.db, post.id)]
+                 if a is not None]
+    parent = (None if post.in_reply_to_uri is None
+              else await post_store.get_post_by_uri(federation.db, post.in_reply_to_uri))
+    parent_author = None if parent is None else await get_actor(federation.db, parent.actor_id)
+    return await _audience_inboxes(federation, author, post.visibility, mentioned, parent_author)
+
+
+async def edit(federation: Federation, author: Actor, post: Post, text: str, *,
+               summary: str = "") -> Post:
+    if post.actor_id != author.id:
+        raise PostError("post", "only the author can edit a post")
+    text = text.strip()
+    if not text or len(text) > MAX_POST_CHARACTERS:
+        raise PostError("text", f"a post needs 1 to {MAX_POST_CHARACTERS} characters")
+    resolved = await _resolve_mentions(federation, text)
+    formatted = render(
+        text,
+        mention_urls={ref: actor.url or actor.uri for ref, actor in resolved.items()},
+        tag_url=f"{federation.instance.urls.base}/tags/{{tag}}",
+    )
+    await post_store.update_post(federation.db, post.id, content_html=formatted.html,
+                                 summary=summary.strip(), sensitive=bool(summary.strip()),
+                                 source_text=text)
+    await post_store.add_mentions_and_tags(
+        federation.db, post.id, actor_ids=[resolved[ref].id for ref in formatted.mentions],
+        tags=formatted.hashtags,
+    )
+    updated = await post_store.get_post(federation.db, post.id)
+    assert updated is not None
+    if updated.visibility in FEDERATED_VISIBILITIES:
+        note = build_note(await note_facts(federation, updated, author))
+        stamp = (updated.edited_at or updated.published_at)[:19]
+        activity = activities.update(
+            f"{updated.uri}#updates/{stamp}", author.uri, {"@context": NOTE_CONTEXT, **note},
+            to=note["to"], cc=note["cc"],
+        )
+        await send(federation, activity, author, await _recipients(federation, updated, author))
+    return updated
+
+
+async def delete(federation: Federation, author: Actor, post: Post) -> None:
+    if post.actor_id != author.id:
+        raise PostError("post", "only the author can delete a post")
+    inboxes = await _recipients(federation, post, author)
+    await post_store.delete_post(federation.db, post.id, post.uri)
+    if post.visibility in FEDERATED_VISIBILITIES:
+        addressing = address(post.visibility, followers=author.followers_uri or "",
+                             mentions=[])
+        await send(federation, activities.delete_note(author.uri, post.uri, to=addressing.to,
+                                                      cc=addressing.cc), author, inboxes)

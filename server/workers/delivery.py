@@ -1,0 +1,106 @@
+"""Sends queued deliveries: lease, sign, POST, then done, retry later, or fail for good.
+
+Per-host concurrency is capped and a per-host circuit breaker keeps one dead server
+from delaying the others; hosts failing on many distinct days are marked unavailable
+until a delivery to them succeeds again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+from federation.client import BlockedURL, Signer
+from federation.retry import MAX_ATTEMPTS, CircuitBreaker, Outcome, classify, retry_delay
+from server.activitypub.context import Federation
+from server.clock import now
+from server.storage import deliveries as delivery_store
+from server.storage.actors import get_actor
+from server.storage.deliveries import Job
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+LEASE_SECONDS = 120.0
+PER_HOST = 4
+CONCURRENCY = 64
+OPEN_CIRCUIT_DELAY = 60.0
+
+
+class DeliveryWorker:
+    def __init__(self, federation: Federation) -> None:
+        self.federation = federation
+        self.breaker = CircuitBreaker()
+        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(PER_HOST))
+        self._overall = asyncio.Semaphore(CONCURRENCY)
+        self._signers: dict[int, Signer] = {}
+
+    async def _signer(self, actor_id: int) -> Signer | None:
+        if actor_id not in self._signers:
+            actor = await get_actor(self.federation.db, actor_id)
+            if actor is None or actor.private_key_pem is None:
+                return None
+            self._signers[actor_id] = Signer(actor.public_key_id, actor.private_key_pem)
+        return self._signers[actor_id]
+
+    async def _deliver(self, job: Job) -> None:
+        db = self.federation.db
+        if await self.federation.is_suspended(job.host):
+            await delivery_store.finish(db, job.id, state="failed", status=None,
+                                        error="the domain is suspended")
+            return
+        if not self.breaker.allow(job.host):
+            await delivery_store.reschedule(db, job.id, delay=OPEN_CIRCUIT_DELAY, status=None,
+                                            error="circuit open", count_attempt=False)
+            return
+        signer = await self._signer(job.signer_actor_id)
+        if signer is None:
+            await delivery_store.finish(db, job.id, state="failed", status=None,
+                                        error="the signing actor is gone")
+            return
+        async with self._overall, self._per_host[job.host]:
+            try:
+                result = await self.federation.client.post_activity(
+                    job.inbox_uri, job.body.encode("utf-8"), signer=signer)
+            except BlockedURL as error:
+                await delivery_store.finish(db, job.id, state="failed", status=None,
+                                            error=f"blocked: {error}")
+                return
+        outcome = classify(result.status)
+        self.breaker.record(job.host, outcome is Outcome.DONE)
+        if outcome is Outcome.DONE:
+            await delivery_store.finish(db, job.id, state="done", status=result.status,
+                                        error=None)
+            await delivery_store.clear_host_failures(db, job.host)
+            return
+        await delivery_store.record_host_failure(db, job.host, now().date().isoformat())
+        attempts = job.attempts + 1
+        if outcome is Outcome.FAIL or attempts >= MAX_ATTEMPTS:
+            logger.info("giving up on %s to %s: %s %s", job.activity_uri, job.inbox_uri,
+                        result.status, result.error)
+            await delivery_store.finish(db, job.id, state="failed", status=result.status,
+                                        error=result.error)
+            return
+        delay = retry_delay(attempts, retry_after=result.retry_after, now=now())
+        await delivery_store.reschedule(db, job.id, delay=delay, status=result.status,
+                                        error=result.error)
+
+    async def run_once(self) -> int:
+        jobs = await delivery_store.lease_due(self.federation.db, limit=BATCH,
+                                              lease_seconds=LEASE_SECONDS)
+        await asyncio.gather(*(self._deliver(job) for job in jobs))
+        return len(jobs)
+
+    async def run(self) -> None:
+        ready = self.federation.delivery_ready
+        while True:
+            ready.clear()
+            if await self.run_once() == BATCH:
+                continue
+            due = await delivery_store.next_due_in(self.federation.db)
+            timeout = 60.0 if due is None else min(60.0, max(0.05, due))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), timeout=timeout)
