@@ -102,7 +102,10 @@ def parse_envelope(document: object) -> Envelope:
     raw_object = document.get("object")
     embedded = raw_object if isinstance(raw_object, dict) else None
     object_id = None
-    if raw_object is not None:
+    if isinstance(raw_object, list):
+        listed = refs(raw_object)
+        object_id = listed[0] if listed else None
+    elif raw_object is not None:
         object_id = ref(raw_object, "object")
     return Envelope(activity_id, kind, actor, object_id, embedded, document)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,7 +18,11 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from federation.client import GuardedClient
 from server.activitypub import actors as actor_routes
+from server.activitypub import inbox as inbox_routes
+from server.activitypub import objects as object_routes
+from server.activitypub.context import build_federation
 from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
@@ -24,6 +30,8 @@ from server.storage.database import Database
 from server.web import discovery, pages
 from server.web.responses import json_error
 from server.web.templating import render
+from server.workers.delivery import DeliveryWorker
+from server.workers.inbound import InboundWorker
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +85,31 @@ def create_app(settings: Settings) -> Starlette:
         db = await Database.open(settings.database)
         try:
             app.state.db = db
-            app.state.instance = await prepare_instance(db, settings)
+            instance = await prepare_instance(db, settings)
+            app.state.instance = instance
+            client = GuardedClient(
+                allow_private=settings.insecure_federation,
+                user_agent=f"Kinhaven/{version('kinhaven')} (+{instance.urls.base}/)",
+            )
+            federation = build_federation(db, instance, client)
+            app.state.federation = federation
             if await account_store.count_accounts(db, role="admin") == 0:
                 logger.warning(
                     "This instance has no admin yet. Create one with:\n"
                     "  kinhaven user create NAME --password PASSWORD --role admin"
                 )
-            yield
+            workers: list[InboundWorker | DeliveryWorker] = [
+                InboundWorker(federation), DeliveryWorker(federation)
+            ]
+            app.state.workers = workers
+            tasks = [asyncio.create_task(worker.run()) for worker in workers]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await client.aclose()
         finally:
             await db.close()
 
@@ -91,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *discovery.routes,
             *actor_routes.routes,
+            *inbox_routes.routes,
+            *object_routes.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from server.accounts import create_member
 from server.app import create_app
@@ -33,6 +34,7 @@ def free_port() -> int:
 @dataclass
 class RunningInstance:
     settings: Settings
+    app: Starlette
     base_url: str
     db: Database
     instance: Instance
@@ -73,6 +75,7 @@ async def run_instance(folder: Path, **overrides: object) -> AsyncIterator[Runni
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
             yield RunningInstance(
                 settings=settings,
+                app=app,
                 base_url=base_url,
                 db=app.state.db,
                 instance=app.state.instance,

@@ -10,6 +10,8 @@ from federation.activitystreams import Representation, activity_content_type, ne
 from federation.actors import build_actor
 from federation.collections import ordered_collection, ordered_collection_page
 from federation.notes import NOTE_CONTEXT, build_create, build_note
+from server.activitypub.authorized import refused_unsigned
+from server.activitypub.context import federation_of
 from server.activitypub.convert import to_actor_facts, to_note_facts
 from server.storage import accounts as account_store
 from server.storage import follows as follow_store
@@ -45,8 +47,13 @@ async def _member(request: Request) -> Actor:
 
 def _activity(request: Request, document: dict[str, object]) -> Response:
     return ActivityResponse(
-        document, media_type=activity_content_type(request.headers.get("accept"))
+        document, media_type=activity_content_type(request.headers.get("accept")),
+        headers={"Vary": "Accept, Signature"},
     )
+
+
+async def _unsigned_refused(request: Request) -> bool:
+    return await refused_unsigned(federation_of(request), request)
 
 
 def _not_acceptable() -> Response:
@@ -65,6 +72,8 @@ async def actor_document(request: Request) -> Response:
         return _not_acceptable()
     if representation is Representation.HTML:
         return await render_profile(request, actor)
+    if await _unsigned_refused(request):
+        return json_error(401, "this instance requires signed requests")
     return _activity(request, build_actor(to_actor_facts(actor, instance_of(request).urls)))
 
 
@@ -94,6 +103,8 @@ async def _follow_collection(request: Request, *, followers: bool) -> Response:
         page = _page_number(request)
     except _Unavailable as error:
         return json_error(error.status, str(error))
+    if await _unsigned_refused(request):
+        return json_error(401, "this instance requires signed requests")
     db = db_of(request)
     collection_id = actor.followers_uri if followers else actor.following_uri
     assert collection_id is not None
@@ -149,6 +160,8 @@ async def outbox(request: Request) -> Response:
         min_id = _id_param(request, "min_id")
     except _Unavailable as error:
         return json_error(error.status, str(error))
+    if await _unsigned_refused(request):
+        return json_error(401, "this instance requires signed requests")
     db = db_of(request)
     outbox_id = actor.outbox_uri
     assert outbox_id is not None

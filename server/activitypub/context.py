@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from federation.client import GuardedClient, Signer
 from starlette.requests import Request
 
+from federation.client import GuardedClient, Signer
 from moderation.domains import severity_for, suspended_domains_policy
 from moderation.pipeline import Pipeline
 from server.activitypub.remote import RemoteActors

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 
-from federation.signatures import HttpRequest, SignatureError, verify_request
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from federation.origin import OriginMismatch, check_origin
 from federation.parse import Envelope, MalformedActivity, host_of, parse_envelope
+from federation.signatures import HttpRequest, SignatureError, verify_request
 from server.activitypub.context import Federation, federation_of
 from server.clock import now
 from server.storage import inbound as inbound_store

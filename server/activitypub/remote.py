@@ -9,10 +9,9 @@ from datetime import timedelta
 from urllib.parse import urldefrag
 
 from federation.client import FetchError, GuardedClient, Signer
+from federation.parse import MalformedActivity, RemoteActor, host_of, parse_actor
 from federation.sanitize import sanitize_html
 from federation.signatures import ActorKey
-
-from federation.parse import MalformedActivity, RemoteActor, host_of, parse_actor
 from server.clock import from_text, now
 from server.storage import actors as actor_store
 from server.storage.actors import Actor, NewActor

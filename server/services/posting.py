@@ -19,6 +19,7 @@ from server.services.relations import RelationError, find_remote_account
 from server.storage import follows as follow_store
 from server.storage import posts as post_store
 from server.storage.actors import Actor, get_actor, get_local_actor_by_username
+from server.storage.deliveries import Delivery
 from server.storage.posts import VISIBILITIES, Post
 
 MAX_POST_CHARACTERS = 5000
@@ -114,7 +115,7 @@ async def publish(
         federation, "Create", author, inboxes, subject=f"{author.uri} (new post)"
     )
 
-    def jobs(post: Post) -> list[post_store.Delivery]:
+    def jobs(post: Post) -> list[Delivery]:
         if post.visibility not in FEDERATED_VISIBILITIES:
             return []
         facts = NoteFacts(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from federation.resolve import ResolveError, resolve_handle
-
 from federation import activities
+from federation.resolve import ResolveError, resolve_handle
 from server.activitypub.context import Federation
 from server.activitypub.remote import ActorUnavailable
 from server.services.delivery import send_to

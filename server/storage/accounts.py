@@ -129,3 +129,29 @@ async def set_suspended(db: Database, actor_id: int, suspended_at: str | None) -
         await tx.execute(
             "UPDATE accounts SET suspended_at = ? WHERE actor_id = ?", (suspended_at, actor_id)
         )
+
+
+async def close_account(db: Database, actor_id: int) -> None:
+    """A member deleted their account: posts, follows and sign-in go; the actor row and
+    its key stay (marked deleted) so the Delete can still be signed and delivered."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO tombstones (uri, deleted_at) SELECT uri, ? FROM posts WHERE actor_id = ?"
+            " ON CONFLICT DO NOTHING",
+            (now_text(), actor_id),
+        )
+        await tx.execute("DELETE FROM posts WHERE actor_id = ?", (actor_id,))
+        await tx.execute(
+            "DELETE FROM follows WHERE follower_id = ? OR followee_id = ?", (actor_id, actor_id)
+        )
+        await tx.execute("DELETE FROM access_tokens WHERE account_id = ?", (actor_id,))
+        await tx.execute(
+            "UPDATE accounts SET password_hash = '', email = NULL, approved = 0"
+            " WHERE actor_id = ?",
+            (actor_id,),
+        )
+        await tx.execute(
+            "UPDATE actors SET deleted_at = ?, display_name = '', summary_html = ''"
+            " WHERE id = ?",
+            (now_text(), actor_id),
+        )

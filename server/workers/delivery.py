@@ -98,8 +98,11 @@ class DeliveryWorker:
         ready = self.federation.delivery_ready
         while True:
             ready.clear()
-            if await self.run_once() == BATCH:
-                continue
+            try:
+                if await self.run_once() == BATCH:
+                    continue
+            except Exception:  # the queue must outlive one bad batch; rows stay leased
+                logger.exception("delivery batch failed")
             due = await delivery_store.next_due_in(self.federation.db)
             timeout = 60.0 if due is None else min(60.0, max(0.05, due))
             with contextlib.suppress(TimeoutError):

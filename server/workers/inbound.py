@@ -88,7 +88,10 @@ class InboundWorker:
         ready = self.federation.inbound_ready
         while True:
             ready.clear()
-            if await self.run_once() == BATCH:
-                continue
+            try:
+                if await self.run_once() == BATCH:
+                    continue
+            except Exception:  # storage trouble: log, wait, try again
+                logger.exception("inbound batch failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), timeout=30)

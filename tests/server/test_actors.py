@@ -16,7 +16,7 @@ async def test_actor_document_satisfies_mastodon(kinhaven: RunningInstance, acce
     response = await kinhaven.client.get(uri, headers={"Accept": accept})
     document = check_actor_response(response, uri)
     check_actor_document(document, kinhaven.settings.domain)
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Signature"
 
 
 async def test_ld_json_request_gets_ld_json_answer(kinhaven: RunningInstance) -> None:

@@ -1,0 +1,16 @@
+"""`make bench`: every benchmark in one run, each printing its own figures."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import bench_fanout, bench_inbox
+
+
+def main() -> None:
+    asyncio.run(bench_inbox.main())
+    asyncio.run(bench_fanout.main())
+
+
+if __name__ == "__main__":
+    main()
