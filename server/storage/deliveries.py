@@ -132,3 +132,14 @@ async def clear_host_failures(db: Database, host: str) -> None:
 async def host_failure_days(db: Database, host: str) -> set[str]:
     rows = await db.fetch_all("SELECT day FROM host_failures WHERE host = ?", (host,))
     return {row[0] for row in rows}
+
+
+async def release_leases(db: Database) -> int:
+    """Free every lease: called once at start, when no other process can hold one (one
+    server process owns an SQLite database), so jobs a killed process held go out now."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE delivery_jobs SET leased_until = NULL"
+            " WHERE state = 'queued' AND leased_until IS NOT NULL"
+        )
+    return cursor.rowcount

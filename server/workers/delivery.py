@@ -96,6 +96,9 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         ready = self.federation.delivery_ready
+        released = await delivery_store.release_leases(self.federation.db)
+        if released:
+            logger.info("resuming %s deliveries interrupted by the last stop", released)
         while True:
             ready.clear()
             try:
