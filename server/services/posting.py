@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from federation import activities
 from federation.notes import (
     FEDERATED_VISIBILITIES,
@@ -57,11 +59,10 @@ async def note_facts(federation: Federation, post: Post, author: Actor) -> NoteF
     mentioned = [await get_actor(federation.db, i)
                  for i in await post_store.mentioned_actor_ids(federation.db, post.id)]
     tags = await post_store.tags_of(federation.db, post.id)
-    base = to_note_facts(post, author)
-    return NoteFacts(
-        **{**base.__dict__,
-           "mentions": [(a.uri, f"@{a.handle}") for a in mentioned if a is not None],
-           "hashtags": [(f"{federation.instance.urls.base}/tags/{t}", f"#{t}") for t in tags]},
+    return replace(
+        to_note_facts(post, author),
+        mentions=[(a.uri, f"@{a.handle}") for a in mentioned if a is not None],
+        hashtags=[(f"{federation.instance.urls.base}/tags/{t}", f"#{t}") for t in tags],
     )
 
 
@@ -118,10 +119,10 @@ async def publish(
     def jobs(post: Post) -> list[Delivery]:
         if post.visibility not in FEDERATED_VISIBILITIES:
             return []
-        facts = NoteFacts(
-            **{**to_note_facts(post, author).__dict__,
-               "mentions": [(a.uri, f"@{a.handle}") for a in mentioned],
-               "hashtags": [(f"{urls.base}/tags/{t}", f"#{t}") for t in formatted.hashtags]},
+        facts = replace(
+            to_note_facts(post, author),
+            mentions=[(a.uri, f"@{a.handle}") for a in mentioned],
+            hashtags=[(f"{urls.base}/tags/{t}", f"#{t}") for t in formatted.hashtags],
         )
         return deliveries(build_create(build_note(facts)), author, inboxes)
 
