@@ -41,6 +41,7 @@ from federation.client import (
     is_public_address,
 )
 from federation.keys import KeyPair, generate_key_pair
+from federation.signatures import HttpRequest, parse_signature, verify_signature
 
 AP = "application/activity+json"
 KEY_ID = "http://127.0.0.1/actor#main-key"
@@ -184,6 +185,15 @@ def verify_cavage(seen: Seen, required: list[str]) -> bool:
         sign_header="signature",
     )
     return bool(verifier.verify())
+
+
+def verify_with_ours(seen: Seen) -> str:
+    """Check with federation.signatures (either scheme); returns which scheme it was."""
+    request = HttpRequest(seen.method, seen.target, seen.headers, seen.body)
+    parsed = parse_signature(request, now=datetime.now(UTC))
+    verify_signature(parsed, keys().public_pem)
+    assert parsed.key_id == KEY_ID
+    return parsed.scheme
 
 
 def free_closed_port() -> int:
@@ -535,6 +545,7 @@ async def test_fetch_is_signed_and_asks_for_activitystreams() -> None:
         assert "application/ld+json" in seen.headers["accept"]
         assert f'keyId="{KEY_ID}"' in seen.headers["signature"]
         assert verify_cavage(seen, ["(request-target)", "host", "date"])
+        assert verify_with_ours(seen) == "cavage"
 
 
 async def test_jrd_fetch_is_unsigned_and_ignores_content_type() -> None:
@@ -566,6 +577,7 @@ async def test_post_is_signed_with_digest() -> None:
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
         assert seen.headers["digest"] == f"SHA-256={digest}"
         assert verify_cavage(seen, ["(request-target)", "host", "date", "digest"])
+        assert verify_with_ours(seen) == "cavage"
 
 
 async def test_post_reports_status_and_retry_after() -> None:
@@ -612,6 +624,8 @@ async def test_cavage_refusal_is_retried_once_with_rfc9421(refusal: int) -> None
         assert "signature-input" not in first.headers
         assert "signature-input" in second.headers
         assert "content-digest" in second.headers
+        assert verify_with_ours(first) == "cavage"
+        assert verify_with_ours(second) == "rfc9421"
 
 
 async def test_rfc9421_retry_happens_only_once() -> None:
