@@ -6,6 +6,7 @@ subdomain, so looking a host up walks from the most specific name to the least.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from moderation.candidate import Candidate
@@ -15,8 +16,8 @@ SUSPEND = "suspend"
 
 
 class DomainFacts(Protocol):
-    async def domain_severity(self, domain: str) -> str | None:
-        """The severity recorded for exactly this domain, or None."""
+    async def domain_severities(self, domains: Sequence[str]) -> dict[str, str]:
+        """The severities recorded for exactly these domains (absent ones left out)."""
 
 
 def _hostname(domain: str) -> str:
@@ -35,11 +36,10 @@ def candidate_names(domain: str) -> list[str]:
 
 
 async def severity_for(facts: DomainFacts, domain: str) -> str | None:
-    for name in candidate_names(domain):
-        severity = await facts.domain_severity(name)
-        if severity is not None:
-            return severity
-    return None
+    """The policy of the most specific recorded name covering `domain`, in one lookup."""
+    names = candidate_names(domain)
+    found = await facts.domain_severities(names)
+    return next((found[name] for name in names if name in found), None)
 
 
 def suspended_domains_policy(facts: DomainFacts) -> NamedPolicy:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from moderation.candidate import Candidate, Direction
 from moderation.domains import candidate_names, suspended_domains_policy
 from moderation.pipeline import Action, NamedPolicy, Pipeline, Verdict
@@ -9,8 +11,8 @@ class Facts:
     def __init__(self, blocks: dict[str, str]) -> None:
         self.blocks = blocks
 
-    async def domain_severity(self, domain: str) -> str | None:
-        return self.blocks.get(domain)
+    async def domain_severities(self, domains: Sequence[str]) -> dict[str, str]:
+        return {d: self.blocks[d] for d in domains if d in self.blocks}
 
 
 def candidate(domain: str) -> Candidate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from federation.client import GuardedClient, Signer
 from moderation.domains import severity_for, suspended_domains_policy
 from moderation.pipeline import Pipeline
+from server.activitypub.recorder import InboxRecorder
 from server.activitypub.remote import RemoteActors
 from server.instance import Instance
 from server.storage import policy as policy_store
@@ -22,8 +24,8 @@ class DomainFacts:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def domain_severity(self, domain: str) -> str | None:
-        return await policy_store.domain_severity(self._db, domain)
+    async def domain_severities(self, domains: Sequence[str]) -> dict[str, str]:
+        return await policy_store.domain_severities(self._db, domains)
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Federation:
     remote: RemoteActors
     pipeline: Pipeline
     domains: DomainFacts
+    recorder: InboxRecorder
     inbound_ready: asyncio.Event = field(default_factory=asyncio.Event)
     delivery_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -64,6 +67,7 @@ def build_federation(db: Database, instance: Instance, client: GuardedClient) ->
         remote=RemoteActors(db, client, signer, instance.settings.domain, suspended),
         pipeline=Pipeline([suspended_domains_policy(domains)]),
         domains=domains,
+        recorder=InboxRecorder(db),
     )
 
 

@@ -133,35 +133,26 @@ async def _store_note(federation: Federation, document: object, sender: Actor) -
     if note.attributed_to != sender.uri or host_of(note.uri) != host_of(sender.uri):
         raise Dropped("the note is not the sender's own")
     db = federation.db
-    mention_ids = []
-    for href in note.mentions:
-        actor = await actor_store.get_actor_by_uri(db, href)
-        if actor is not None and actor.local:
-            mention_ids.append(actor.id)
+    local = await actor_store.local_actor_ids(db, note.mentions[:50])
+    mention_ids = list(dict.fromkeys(local[href] for href in note.mentions if href in local))
     parent = (None if note.in_reply_to is None
               else await post_store.get_post_by_uri(db, note.in_reply_to))
     if not await _related(federation, sender, mention_ids, parent):
         raise Dropped("the post concerns nobody here")
+    notify = [(actor_id, "mention") for actor_id in mention_ids]
+    if parent is not None and parent.local and parent.actor_id not in mention_ids:
+        notify.append((parent.actor_id, "reply"))
     try:
-        post, created = await post_store.insert_remote_post(db, NewRemotePost(
+        post, _ = await post_store.insert_remote_post(db, NewRemotePost(
             uri=note.uri, actor_id=sender.id, url=note.url, in_reply_to_uri=note.in_reply_to,
             content_html=sanitize_html(note.content_html), summary=note.summary[:500],
             sensitive=note.sensitive,
             visibility=visibility(note.to, note.cc, sender.followers_uri),
             language=note.language, published_at=note.published or "",
             mention_actor_ids=tuple(mention_ids), tags=tuple(note.hashtags),
-        ))
+        ), notify=notify)
     except ObjectDeleted as error:
         raise Dropped(f"{note.uri} was deleted") from error
-    if created:
-        for actor_id in mention_ids:
-            await notification_store.notify(db, account_id=actor_id, kind="mention",
-                                            from_actor_id=sender.id, post_id=post.id,
-                                            source_uri=note.uri)
-        if parent is not None and parent.local and parent.actor_id not in mention_ids:
-            await notification_store.notify(db, account_id=parent.actor_id, kind="reply",
-                                            from_actor_id=sender.id, post_id=post.id,
-                                            source_uri=note.uri)
     return post
 
 
@@ -191,6 +182,7 @@ async def handle_update(federation: Federation, envelope: Envelope, sender: Acto
             remote = parse_actor(_with_context(envelope, document), key_id=sender.public_key_id)
         except MalformedActivity as error:
             raise Dropped(str(error)) from error
+        federation.remote.forget(sender.uri)
         await actor_store.upsert_remote_actor(federation.db, new_actor(remote))
         return
     try:
@@ -210,6 +202,7 @@ async def handle_delete(federation: Federation, envelope: Envelope, sender: Acto
     if target is None:
         raise Dropped("Delete without an object")
     if target == sender.uri:
+        federation.remote.forget(sender.uri)
         await actor_store.mark_actor_deleted(federation.db, sender.id)
         return
     post = await post_store.get_post_by_uri(federation.db, target)

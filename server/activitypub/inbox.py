@@ -18,7 +18,6 @@ from federation.parse import Envelope, MalformedActivity, host_of, parse_envelop
 from federation.signatures import HttpRequest, SignatureError, verify_request
 from server.activitypub.context import Federation, federation_of
 from server.clock import now
-from server.storage import inbound as inbound_store
 from server.storage.actors import get_actor_by_uri
 from server.web.responses import json_error
 
@@ -96,10 +95,7 @@ async def inbox(request: Request) -> Response:
         return json_error(403, str(error))
     if host_of(envelope.actor) == federation.instance.settings.domain.lower():
         return json_error(403, "activities of local actors are not accepted from outside")
-    if await inbound_store.record(
-        federation.db, activity_uri=envelope.id, actor_uri=envelope.actor,
-        body=body.decode("utf-8"),
-    ):
+    if await federation.recorder.record(envelope.id, envelope.actor, body.decode("utf-8")):
         federation.inbound_ready.set()
     return Response(status_code=202)
 

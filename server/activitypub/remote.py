@@ -23,6 +23,9 @@ KEY_REFRESH_COOLDOWN = timedelta(minutes=1)
 """A sender whose signatures fail makes us refetch its key at most this often."""
 
 
+MAX_CACHED_KEYS = 50_000
+
+
 class ActorUnavailable(Exception):
     """The actor could not be fetched or its document is not acceptable."""
 
@@ -57,6 +60,8 @@ class RemoteActors:
                  local_domain: str, suspended: Callable[[str], Awaitable[bool]]) -> None:
         self._db = db
         self._suspended = suspended
+        self._keys: dict[str, ActorKey] = {}
+        """Verified-key cache by key id: the hot path of every signed request."""
         self._client = client
         self._signer = signer
         self._local_domain = local_domain.lower()
@@ -84,7 +89,13 @@ class RemoteActors:
             raise ActorUnavailable(f"{uri} serves an actor with the id {remote.uri}")
         if host_of(remote.uri) == self._local_domain:
             raise ActorUnavailable(f"{uri} claims to be one of ours")
+        self.forget(remote.uri)
         return await actor_store.upsert_remote_actor(self._db, new_actor(remote))
+
+    def forget(self, actor_uri: str) -> None:
+        """Drop cached keys of an actor that changed or went away."""
+        for key_id in [k for k, v in self._keys.items() if v.owner == actor_uri]:
+            del self._keys[key_id]
 
     async def get(self, uri: str) -> Actor:
         """The actor with this id, from storage or fetched."""
@@ -106,6 +117,8 @@ class RemoteActors:
         `refresh` refetches (key rotation) at most once per cooldown per actor."""
         if host_of(key_id) == self._local_domain:
             return None
+        if not refresh and key_id in self._keys:
+            return self._keys[key_id]
         actor = await actor_store.get_actor_by_key_id(self._db, key_id)
         if actor is not None and actor.deleted_at is not None:
             return None
@@ -124,4 +137,8 @@ class RemoteActors:
                 return None
         if actor.public_key_id != key_id:
             return None
-        return ActorKey(key_id=key_id, owner=actor.uri, public_key_pem=actor.public_key_pem)
+        key = ActorKey(key_id=key_id, owner=actor.uri, public_key_pem=actor.public_key_pem)
+        if len(self._keys) >= MAX_CACHED_KEYS:
+            self._keys.clear()
+        self._keys[key_id] = key
+        return key

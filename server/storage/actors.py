@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
@@ -204,3 +205,14 @@ async def mark_actor_deleted(db: Database, actor_id: int) -> None:
         )
         await tx.execute("DELETE FROM likes WHERE actor_id = ?", (actor_id,))
         await tx.execute("DELETE FROM boosts WHERE actor_id = ?", (actor_id,))
+
+
+async def local_actor_ids(db: Database, uris: Sequence[str]) -> dict[str, int]:
+    """Which of these URIs are actors of this instance, in one query."""
+    if not uris:
+        return {}
+    marks = ", ".join("?" for _ in uris)
+    rows = await db.fetch_all(
+        f"SELECT uri, id FROM actors WHERE local = 1 AND uri IN ({marks})", list(uris)
+    )
+    return {row[0]: row[1] for row in rows}

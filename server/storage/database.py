@@ -65,13 +65,12 @@ class Database:
             await self._connection.execute("COMMIT")
 
     async def fetch_one(self, sql: str, parameters: Sequence[Any] = ()) -> Row | None:
-        async with self._connection.execute(sql, parameters) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows = await self.fetch_all(sql, parameters)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
-        async with self._connection.execute(sql, parameters) as cursor:
-            return list(await cursor.fetchall())
+        # One hop to the database thread: execute and fetch together, then the cursor is gone.
+        return list(await self._connection.execute_fetchall(sql, parameters))
 
     async def fetch_value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         row = await self.fetch_one(sql, parameters)

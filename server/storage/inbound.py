@@ -21,17 +21,6 @@ class InboundActivity:
     attempts: int
 
 
-async def record(db: Database, *, activity_uri: str, actor_uri: str, body: str) -> bool:
-    """Store the activity unless its id was seen before; True if it is new."""
-    async with db.transaction() as tx:
-        cursor = await tx.execute(
-            "INSERT INTO inbound_activities (activity_uri, actor_uri, body, received_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (activity_uri) DO NOTHING",
-            (activity_uri, actor_uri, body, now_text()),
-        )
-    return cursor.rowcount == 1
-
-
 async def pending(db: Database, *, limit: int) -> list[InboundActivity]:
     rows = await db.fetch_all(
         "SELECT id, activity_uri, actor_uri, body, attempts FROM inbound_activities"
@@ -41,14 +30,6 @@ async def pending(db: Database, *, limit: int) -> list[InboundActivity]:
     return [
         InboundActivity(row[0], row[1], row[2], json.loads(row[3]), row[4]) for row in rows
     ]
-
-
-async def finish(db: Database, activity_id: int, *, state: str, error: str | None = None) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE inbound_activities SET state = ?, error = ?, processed_at = ? WHERE id = ?",
-            (state, error, now_text(), activity_id),
-        )
 
 
 async def record_failure(db: Database, activity_id: int, error: str) -> None:
@@ -66,3 +47,37 @@ async def state_of(db: Database, activity_uri: str) -> tuple[str, str | None] | 
         "SELECT state, error FROM inbound_activities WHERE activity_uri = ?", (activity_uri,)
     )
     return None if row is None else (row[0], row[1])
+
+
+async def record_many(db: Database, rows: list[tuple[str, str, str]]) -> list[bool]:
+    """Record several (activity id, actor id, body) in one transaction: a group commit,
+    so concurrent senders share the cost of a commit. True where the id is new."""
+    ids = [row[0] for row in rows]
+    stamp = now_text()
+    async with db.transaction() as tx:
+        marks = ", ".join("?" for _ in ids)
+        known = {
+            found[0] for found in await tx.execute_fetchall(
+                f"SELECT activity_uri FROM inbound_activities WHERE activity_uri IN ({marks})", ids
+            )
+        }
+        fresh = []
+        for activity_uri in ids:
+            fresh.append(activity_uri not in known)
+            known.add(activity_uri)
+        await tx.executemany(
+            "INSERT INTO inbound_activities (activity_uri, actor_uri, body, received_at)"
+            " VALUES (?, ?, ?, ?)",
+            [(row[0], row[1], row[2], stamp) for row, new in zip(rows, fresh, strict=True) if new],
+        )
+    return fresh
+
+
+async def finish_many(db: Database, outcomes: list[tuple[int, str, str | None]]) -> None:
+    """Mark a batch processed: (row id, state, reason) each."""
+    stamp = now_text()
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "UPDATE inbound_activities SET state = ?, error = ?, processed_at = ? WHERE id = ?",
+            [(state, error, stamp, row_id) for row_id, state, error in outcomes],
+        )

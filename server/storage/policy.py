@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
 from server.clock import now_text
 from server.storage.database import Database
 
+SNAPSHOT_SECONDS = 2.0
+"""How stale the in-memory copy of domain policy may get when another process (the
+`kinhaven domain` command) changes it; changes made in this process apply at once."""
 
-async def domain_severity(db: Database, domain: str) -> str | None:
-    value = await db.fetch_value(
-        "SELECT severity FROM domain_blocks WHERE domain = ?", (domain.lower(),)
-    )
-    return None if value is None else str(value)
+
+@dataclass
+class _Snapshot:
+    severities: dict[str, str]
+    taken_at: float
+
+
+_snapshots: WeakKeyDictionary[Database, _Snapshot] = WeakKeyDictionary()
+
+
+async def domain_severities(db: Database, domains: Sequence[str]) -> dict[str, str]:
+    """Checked on every inbound request and delivery, so it answers from a snapshot of
+    the whole table (thousands of rows are a few hundred kilobytes) rather than a query."""
+    snapshot = _snapshots.get(db)
+    if snapshot is None or time.monotonic() - snapshot.taken_at > SNAPSHOT_SECONDS:
+        rows = await db.fetch_all("SELECT domain, severity FROM domain_blocks")
+        snapshot = _Snapshot({row[0]: row[1] for row in rows}, time.monotonic())
+        _snapshots[db] = snapshot
+    return {d: snapshot.severities[d] for d in (x.lower() for x in domains)
+            if d in snapshot.severities}
 
 
 async def block_domain(db: Database, domain: str, *, severity: str, reason: str = "") -> None:
@@ -21,6 +44,7 @@ async def block_domain(db: Database, domain: str, *, severity: str, reason: str 
             " reason = excluded.reason",
             (domain.lower(), severity, reason, now_text()),
         )
+    _snapshots.pop(db, None)
 
 
 async def record_decision(

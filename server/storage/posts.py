@@ -171,41 +171,53 @@ class NewRemotePost:
     tags: tuple[str, ...]
 
 
-async def insert_remote_post(db: Database, post: NewRemotePost) -> tuple[Post, bool]:
-    """Store a remote post with its mentions and tags, once; (the post, whether it is new)."""
+async def insert_remote_post(
+    db: Database, post: NewRemotePost, *, notify: Sequence[tuple[int, str]] = ()
+) -> tuple[Post, bool]:
+    """Store a remote post with its mentions, tags and the notifications it causes
+    ((account id, kind) pairs), once; (the post, whether it is new). Every inbound post
+    passes here, so it makes as few round trips to the database as it can."""
     async with db.transaction() as tx:
-        gone = list(await tx.execute_fetchall("SELECT 1 FROM tombstones WHERE uri = ?",
-                                              (post.uri,)))
+        facts = next(iter(await tx.execute_fetchall(
+            "SELECT (SELECT 1 FROM tombstones WHERE uri = ?),"
+            " (SELECT id FROM posts WHERE uri = ?), (SELECT id FROM posts WHERE uri = ?)",
+            (post.uri, post.uri, post.in_reply_to_uri),
+        )))
+        gone, existing, parent = facts[0], facts[1], facts[2]
         if gone:
             raise ObjectDeleted(post.uri)
-        rows = list(await tx.execute_fetchall("SELECT id FROM posts WHERE uri = ?", (post.uri,)))
-        created = not rows
-        if created:
-            parent = None
-            if post.in_reply_to_uri is not None:
-                found = list(await tx.execute_fetchall(
-                    "SELECT id FROM posts WHERE uri = ?", (post.in_reply_to_uri,)))
-                parent = found[0][0] if found else None
-            cursor = await tx.execute(
-                "INSERT INTO posts (uri, actor_id, local, url, in_reply_to_uri, in_reply_to_id,"
-                " content_html, summary, sensitive, visibility, language, published_at,"
-                " created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (post.uri, post.actor_id, post.url, post.in_reply_to_uri, parent,
-                 post.content_html, post.summary, int(post.sensitive), post.visibility,
-                 post.language, post.published_at, now_text()),
-            )
-            post_id = cursor.lastrowid
+        if existing is not None:
+            rows = list(await tx.execute_fetchall(
+                f"SELECT {_COLUMNS} FROM posts WHERE id = ?", (existing,)))
+            return _post(rows[0]), False
+        rows = list(await tx.execute_fetchall(
+            "INSERT INTO posts (uri, actor_id, local, url, in_reply_to_uri, in_reply_to_id,"
+            " content_html, summary, sensitive, visibility, language, published_at,"
+            f" created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+            (post.uri, post.actor_id, post.url, post.in_reply_to_uri, parent,
+             post.content_html, post.summary, int(post.sensitive), post.visibility,
+             post.language, post.published_at, now_text()),
+        ))
+        stored = _post(rows[0])
+        if post.mention_actor_ids:
             await tx.executemany(
                 "INSERT INTO mentions (post_id, actor_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(post_id, actor_id) for actor_id in post.mention_actor_ids],
+                [(stored.id, actor_id) for actor_id in post.mention_actor_ids],
             )
+        if post.tags:
             await tx.executemany(
                 "INSERT INTO post_tags (post_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(post_id, tag) for tag in post.tags],
+                [(stored.id, tag) for tag in post.tags],
             )
-        result = list(await tx.execute_fetchall(f"SELECT {_COLUMNS} FROM posts WHERE uri = ?",
-                                                (post.uri,)))
-    return _post(result[0]), created
+        if notify:
+            stamp = now_text()
+            await tx.executemany(
+                "INSERT INTO notifications (account_id, kind, from_actor_id, post_id,"
+                " source_uri, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(account_id, kind, post.actor_id, stored.id, post.uri, stamp)
+                 for account_id, kind in notify],
+            )
+    return stored, True
 
 
 class ObjectDeleted(Exception):

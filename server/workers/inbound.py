@@ -69,8 +69,9 @@ class InboundWorker:
         return "done", None
 
     async def run_once(self) -> int:
-        """Process what is pending now; return how many activities were handled."""
+        """Process what is pending now, in arrival order; return how many were handled."""
         batch = await inbound_store.pending(self.federation.db, limit=BATCH)
+        outcomes: list[tuple[int, str, str | None]] = []
         for activity in batch:
             try:
                 state, reason = await self._process(activity)
@@ -80,8 +81,11 @@ class InboundWorker:
                 continue
             if reason:
                 logger.info("%s %s: %s", state, activity.activity_uri, reason)
-            await inbound_store.finish(self.federation.db, activity.id, state=state,
-                                       error=reason)
+            outcomes.append((activity.id, state, reason))
+        # Handlers are idempotent, so marking the batch done once at the end is safe: after
+        # a crash, an activity already applied but not yet marked is applied again, to no effect.
+        if outcomes:
+            await inbound_store.finish_many(self.federation.db, outcomes)
         return len(batch)
 
     async def run(self) -> None:
