@@ -11,6 +11,7 @@ from starlette.requests import Request
 from federation.client import GuardedClient, Signer
 from moderation.domains import severity_for, suspended_domains_policy
 from moderation.pipeline import Pipeline
+from server.activitypub.health import HostHealth
 from server.activitypub.recorder import InboxRecorder
 from server.activitypub.remote import RemoteActors
 from server.instance import Instance
@@ -37,6 +38,7 @@ class Federation:
     pipeline: Pipeline
     domains: DomainFacts
     recorder: InboxRecorder
+    health: HostHealth
     inbound_ready: asyncio.Event = field(default_factory=asyncio.Event)
     delivery_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -68,6 +70,7 @@ def build_federation(db: Database, instance: Instance, client: GuardedClient) ->
         pipeline=Pipeline([suspended_domains_policy(domains)]),
         domains=domains,
         recorder=InboxRecorder(db),
+        health=HostHealth(db),
     )
 
 

@@ -95,6 +95,7 @@ async def inbox(request: Request) -> Response:
         return json_error(403, str(error))
     if host_of(envelope.actor) == federation.instance.settings.domain.lower():
         return json_error(403, "activities of local actors are not accepted from outside")
+    await federation.health.answered(host_of(key.owner))
     if await federation.recorder.record(envelope.id, envelope.actor, body.decode("utf-8")):
         federation.inbound_ready.set()
     return Response(status_code=202)

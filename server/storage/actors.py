@@ -153,8 +153,8 @@ async def upsert_remote_actor(db: Database, actor: NewActor) -> Actor:
             " summary_html, url, icon_url, icon_media_type, inbox_uri, shared_inbox_uri,"
             " outbox_uri, followers_uri, following_uri, featured_uri, public_key_id,"
             " public_key_pem, manually_approves_followers, discoverable, created_at,"
-            " updated_at, fetched_at, key_refreshed_at)"
-            " VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at, fetched_at)"
+            " VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (uri) DO UPDATE SET actor_type = excluded.actor_type,"
             " username = excluded.username, display_name = excluded.display_name,"
             " summary_html = excluded.summary_html, url = excluded.url,"
@@ -165,7 +165,7 @@ async def upsert_remote_actor(db: Database, actor: NewActor) -> Actor:
             " public_key_id = excluded.public_key_id, public_key_pem = excluded.public_key_pem,"
             " manually_approves_followers = excluded.manually_approves_followers,"
             " discoverable = excluded.discoverable, updated_at = excluded.updated_at,"
-            " fetched_at = excluded.fetched_at, key_refreshed_at = excluded.key_refreshed_at"
+            " fetched_at = excluded.fetched_at"
             " WHERE actors.local = 0",
             (
                 actor.uri, actor.actor_type, actor.username, actor.domain, actor.display_name,
@@ -173,7 +173,7 @@ async def upsert_remote_actor(db: Database, actor: NewActor) -> Actor:
                 actor.inbox_uri, actor.shared_inbox_uri, actor.outbox_uri, actor.followers_uri,
                 actor.following_uri, actor.featured_uri, actor.public_key_id,
                 actor.public_key_pem, int(actor.manually_approves_followers),
-                int(actor.discoverable), stamp, stamp, stamp, stamp,
+                int(actor.discoverable), stamp, stamp, stamp,
             ),
         )
     stored = await get_actor_by_uri(db, actor.uri)
@@ -187,6 +187,8 @@ async def key_refreshed_at(db: Database, actor_id: int) -> str | None:
 
 
 async def mark_key_refresh(db: Database, actor_id: int) -> None:
+    """Note a refetch caused by a failed signature; plain fetches do not count, so the
+    first rotation is always followed and only repeats are slowed down."""
     async with db.transaction() as tx:
         await tx.execute(
             "UPDATE actors SET key_refreshed_at = ? WHERE id = ?", (now_text(), actor_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from server.clock import from_text, now, now_text, to_text
@@ -55,8 +55,10 @@ async def enqueue(db: Database, deliveries: Iterable[Delivery]) -> None:
         await insert_deliveries(tx, deliveries)
 
 
-async def lease_due(db: Database, *, limit: int, lease_seconds: float) -> list[Job]:
-    moment = now()
+async def lease_due(db: Database, *, limit: int, lease_seconds: float,
+                    at: datetime | None = None) -> list[Job]:
+    """Lease the jobs due at `at` (now by default; tests pass a later time to skip waits)."""
+    moment = at or now()
     async with db.transaction() as tx:
         rows = await tx.execute_fetchall(
             "UPDATE delivery_jobs SET leased_until = ? WHERE id IN ("
@@ -129,9 +131,22 @@ async def clear_host_failures(db: Database, host: str) -> None:
         await tx.execute("DELETE FROM host_failures WHERE host = ?", (host,))
 
 
-async def host_failure_days(db: Database, host: str) -> set[str]:
-    rows = await db.fetch_all("SELECT day FROM host_failures WHERE host = ?", (host,))
-    return {row[0] for row in rows}
+async def failure_days_by_host(db: Database) -> dict[str, set[str]]:
+    rows = await db.fetch_all("SELECT host, day FROM host_failures")
+    days: dict[str, set[str]] = {}
+    for host, day in rows:
+        days.setdefault(host, set()).add(day)
+    return days
+
+
+async def drop_jobs_for_host(db: Database, host: str, reason: str) -> int:
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE delivery_jobs SET state = 'failed', last_error = ?, finished_at = ?,"
+            " leased_until = NULL WHERE host = ? AND state = 'queued'",
+            (reason, now_text(), host),
+        )
+    return cursor.rowcount
 
 
 async def release_leases(db: Database) -> int:
@@ -143,3 +158,22 @@ async def release_leases(db: Database) -> int:
             " WHERE state = 'queued' AND leased_until IS NOT NULL"
         )
     return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    inbox_uri: str
+    state: str
+    attempts: int
+    next_attempt_at: str
+    last_status: int | None
+    last_error: str | None
+
+
+async def job_statuses(db: Database, activity_uri: str) -> list[JobStatus]:
+    rows = await db.fetch_all(
+        "SELECT inbox_uri, state, attempts, next_attempt_at, last_status, last_error"
+        " FROM delivery_jobs WHERE activity_uri = ? ORDER BY id",
+        (activity_uri,),
+    )
+    return [JobStatus(*row) for row in rows]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from datetime import datetime
 
 from federation.client import BlockedURL, Signer
 from federation.retry import MAX_ATTEMPTS, CircuitBreaker, Outcome, classify, retry_delay
@@ -46,8 +47,13 @@ class DeliveryWorker:
             self._signers[actor_id] = Signer(actor.public_key_id, actor.private_key_pem)
         return self._signers[actor_id]
 
-    async def _deliver(self, job: Job) -> None:
+    async def _deliver(self, job: Job, at: datetime) -> None:
         db = self.federation.db
+        health = self.federation.health
+        if health.unavailable(job.host):
+            await delivery_store.finish(db, job.id, state="failed", status=None,
+                                        error="the host is unavailable")
+            return
         if await self.federation.is_suspended(job.host):
             await delivery_store.finish(db, job.id, state="failed", status=None,
                                         error="the domain is suspended")
@@ -74,9 +80,11 @@ class DeliveryWorker:
         if outcome is Outcome.DONE:
             await delivery_store.finish(db, job.id, state="done", status=result.status,
                                         error=None)
-            await delivery_store.clear_host_failures(db, job.host)
+            await health.answered(job.host)
             return
-        await delivery_store.record_host_failure(db, job.host, now().date().isoformat())
+        await health.failed(job.host, at.date())
+        if health.unavailable(job.host):
+            return
         attempts = job.attempts + 1
         if outcome is Outcome.FAIL or attempts >= MAX_ATTEMPTS:
             logger.info("giving up on %s to %s: %s %s", job.activity_uri, job.inbox_uri,
@@ -84,18 +92,21 @@ class DeliveryWorker:
             await delivery_store.finish(db, job.id, state="failed", status=result.status,
                                         error=result.error)
             return
-        delay = retry_delay(attempts, retry_after=result.retry_after, now=now())
+        delay = retry_delay(attempts, retry_after=result.retry_after, now=at)
         await delivery_store.reschedule(db, job.id, delay=delay, status=result.status,
                                         error=result.error)
 
-    async def run_once(self) -> int:
+    async def run_once(self, *, at: datetime | None = None) -> int:
+        """Send what is due; `at` stands in for the clock, so tests can skip a backoff."""
+        moment = at or now()
         jobs = await delivery_store.lease_due(self.federation.db, limit=BATCH,
-                                              lease_seconds=LEASE_SECONDS)
-        await asyncio.gather(*(self._deliver(job) for job in jobs))
+                                              lease_seconds=LEASE_SECONDS, at=moment)
+        await asyncio.gather(*(self._deliver(job, moment) for job in jobs))
         return len(jobs)
 
     async def run(self) -> None:
         ready = self.federation.delivery_ready
+        await self.federation.health.load()
         released = await delivery_store.release_leases(self.federation.db)
         if released:
             logger.info("resuming %s deliveries interrupted by the last stop", released)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from federation.activitystreams import PUBLIC
+from server.activitypub.authorized import SECURE_MODE_SETTING
 from server.activitypub.context import Federation
 from server.services import posting, relations
 from server.storage import follows as follow_store
@@ -23,6 +24,7 @@ from server.storage import policy as policy_store
 from server.storage import posts as post_store
 from server.storage import reports as report_store
 from server.storage.actors import Actor, get_actor, get_actor_by_uri
+from server.storage.settings import set_setting
 from tests.fake_mastodon import FakeAccount, FakeMastodon, run_fake_mastodon
 from tests.instances import RunningInstance, run_instance
 from tests.waiting import wait_until
@@ -305,7 +307,7 @@ async def test_oversize_body_is_refused_before_signature_work(world: World) -> N
         "/inbox", content=huge, headers={"Content-Type": "application/activity+json"}
     )
     assert response.status_code == 413
-    gets = [g for g in world.mastodon.get_log if "/ap/users/" in g.path]
+    gets = [g for g in world.mastodon.get_log if "/ap/users/" in g[0]]
     assert gets == [], "no key was fetched for it"
 
 
@@ -338,3 +340,46 @@ async def test_suspended_domain_is_refused_and_not_delivered_to(world: World) ->
     assert await world.deliver(create) == 403
     await _nothing_stored(world, create)
     assert world.mastodon.get_log == [], "nothing was fetched from it"
+
+
+async def test_key_rotation_is_followed_once_a_minute_at_most(world: World) -> None:
+    first = _mention_note(world, "before rotation")
+    assert await world.deliver(first) == 202
+    world.mastodon.rotate_key(world.bob)
+    second = _mention_note(world, "after rotation")
+    assert await world.deliver(second) == 202, "the new key is fetched once"
+    fetches = len([g for g in world.mastodon.get_log if g[0].startswith("/ap/users/")])
+    world.mastodon.rotate_key(world.bob)
+    third = _mention_note(world, "rotated again at once")
+    assert await world.deliver(third) == 401, "no second refetch within the cooldown"
+    assert len([g for g in world.mastodon.get_log if g[0].startswith("/ap/users/")]) == fetches
+    await _nothing_stored(world, third)
+
+
+async def test_secure_mode_requires_signed_fetches(world: World) -> None:
+    await set_setting(world.kinhaven.db, SECURE_MODE_SETTING, "1")
+    for path in (world.member.uri, f"{world.member.uri}/outbox",
+                 f"{world.member.uri}/followers"):
+        unsigned = await world.mastodon.fetch(path, signed=False)
+        assert unsigned.status_code == 401, path
+        signed = await world.mastodon.fetch(path)
+        assert signed.status_code == 200, path
+        assert "Signature" in signed.headers["vary"]
+    instance_actor = await world.mastodon.fetch(f"{world.kinhaven.base_url}/actor", signed=False)
+    assert instance_actor.status_code == 200
+
+
+async def test_followers_only_post_is_served_to_signed_followers_only(world: World) -> None:
+    follow = world.mastodon.follow(world.bob, world.member.uri)
+    await world.deliver(follow)
+    await world.processed(follow["id"])
+    requests = await follow_store.pending_requests(world.kinhaven.db, world.member.id)
+    await relations.accept_request(world.federation, requests[0])
+    post = await posting.publish(world.federation, world.member, "for my followers",
+                                 visibility="followers")
+    carol = world.mastodon.add_account("carol")
+    assert (await world.mastodon.fetch(post.uri, signed=False)).status_code == 404
+    assert (await world.mastodon.fetch(post.uri, account=carol)).status_code == 404
+    answer = await world.mastodon.fetch(post.uri, account=world.bob)
+    assert answer.status_code == 200
+    assert answer.json()["to"] == [world.member.followers_uri]
