@@ -125,7 +125,10 @@ async def _related(federation: Federation, sender: Actor, mention_ids: list[int]
         await follow_store.any_local_follower(federation.db, sender.id))
 
 
-async def _store_note(federation: Federation, document: object, sender: Actor) -> Post:
+async def _store_note(federation: Federation, document: object, sender: Actor, *,
+                      boosted: bool = False) -> Post:
+    """Store a sender's note if it concerns someone here; a note boosted by someone a
+    member follows concerns that member, whoever wrote it."""
     try:
         note = parse_note(document)
     except MalformedActivity as error:
@@ -137,7 +140,7 @@ async def _store_note(federation: Federation, document: object, sender: Actor) -
     mention_ids = list(dict.fromkeys(local[href] for href in note.mentions if href in local))
     parent = (None if note.in_reply_to is None
               else await post_store.get_post_by_uri(db, note.in_reply_to))
-    if not await _related(federation, sender, mention_ids, parent):
+    if not boosted and not await _related(federation, sender, mention_ids, parent):
         raise Dropped("the post concerns nobody here")
     notify = [(actor_id, "mention") for actor_id in mention_ids]
     if parent is not None and parent.local and parent.actor_id not in mention_ids:
@@ -230,7 +233,7 @@ async def handle_announce(federation: Federation, envelope: Envelope, sender: Ac
             raise Dropped(f"could not fetch the boosted post: {error}") from error
         if await federation.is_suspended(host_of(author.uri)):
             raise Dropped(f"{host_of(author.uri)} is suspended")
-        post = await _store_note(federation, document, author)
+        post = await _store_note(federation, document, author, boosted=True)
     if post.visibility not in ("public", "unlisted"):
         raise Dropped("only public and unlisted posts can be boosted")
     if await interactions.record_interaction(db, "boost", uri=envelope.id, actor_id=sender.id,

@@ -383,3 +383,67 @@ async def test_followers_only_post_is_served_to_signed_followers_only(world: Wor
     answer = await world.mastodon.fetch(post.uri, account=world.bob)
     assert answer.status_code == 200
     assert answer.json()["to"] == [world.member.followers_uri]
+
+
+async def _member_follows_bob(world: World) -> Actor:
+    bob = await relations.find_remote_account(world.federation, world.mastodon.handle(world.bob))
+    await relations.follow(world.federation, world.member, bob)
+
+    async def accepted() -> bool:
+        return await follow_store.is_following(world.kinhaven.db, world.member.id, bob.id)
+
+    await wait_until(accepted, what="Mastodon's Accept")
+    return bob
+
+
+async def test_profile_update_block_and_boost_of_a_remote_post(world: World) -> None:
+    bob = await _member_follows_bob(world)
+    update = world.mastodon.update_actor(world.bob, name="Bob <b>Updated</b>",
+                                         summary="<p>new bio<script>x</script></p>")
+    await world.deliver(update)
+    await world.processed(update["id"])
+    stored = await get_actor_by_uri(world.kinhaven.db, world.bob.id)
+    assert stored is not None
+    assert stored.display_name == "Bob <b>Updated</b>", "names are text, escaped when shown"
+    assert stored.summary_html == "<p>new bio</p>"
+    carol = world.mastodon.add_account("carol")
+    carols = world.mastodon.public_note(carol, "carol's post")
+    boost = world.mastodon.announce(world.bob, carols["object"]["id"])
+    await world.deliver(boost)
+    assert await world.processed(boost["id"]) == ("done", None)
+    fetched = await post_store.get_post_by_uri(world.kinhaven.db, carols["object"]["id"])
+    assert fetched is not None and "carol" in fetched.content_html
+    assert await interactions.count_interactions(world.kinhaven.db, "boost", fetched.id) == 1
+    block = world.mastodon.block(world.bob, world.member.uri)
+    await world.deliver(block)
+    await world.processed(block["id"])
+    assert not await follow_store.is_following(world.kinhaven.db, world.member.id, bob.id)
+
+
+async def test_accept_naming_only_the_follow_id(world: World) -> None:
+    bob = await relations.find_remote_account(world.federation, world.mastodon.handle(world.bob))
+    locked = world.mastodon.add_account("locked", locked=True)
+    target = await relations.find_remote_account(world.federation,
+                                                 world.mastodon.handle(locked))
+    follow = await relations.follow(world.federation, world.member, target)
+    await world.mastodon.wait_for(lambda a: a["type"] == "Follow" and a["object"] == locked.id)
+    accept = {"@context": "https://www.w3.org/ns/activitystreams",
+              "id": f"{locked.id}#accepts/follows/1", "type": "Accept", "actor": locked.id,
+              "object": follow.uri}
+    response = await world.mastodon.deliver(locked, world.inbox, accept)
+    assert response.status_code == 202
+    await world.processed(accept["id"])
+    assert await follow_store.is_following(world.kinhaven.db, world.member.id, target.id)
+    assert not await follow_store.is_following(world.kinhaven.db, world.member.id, bob.id)
+
+
+@pytest.mark.parametrize("public", [PUBLIC, "as:Public", "Public"])
+async def test_public_spellings_and_string_audiences(world: World, public: str) -> None:
+    create = _mention_note(world)
+    create["to"] = public
+    create["object"]["to"] = public
+    create["object"]["cc"] = world.member.uri
+    assert await world.deliver(create) == 202
+    await world.processed(create["id"])
+    stored = await post_store.get_post_by_uri(world.kinhaven.db, create["object"]["id"])
+    assert stored is not None and stored.visibility == "public"
