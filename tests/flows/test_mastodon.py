@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from federation.activitystreams import PUBLIC
+from federation.keys import generate_key_pair
+from federation.signatures import sign_request
 from server.activitypub.authorized import SECURE_MODE_SETTING
 from server.activitypub.context import Federation
 from server.services import posting, relations
@@ -447,3 +449,16 @@ async def test_public_spellings_and_string_audiences(world: World, public: str) 
     await world.processed(create["id"])
     stored = await post_store.get_post_by_uri(world.kinhaven.db, create["object"]["id"])
     assert stored is not None and stored.visibility == "public"
+
+
+async def test_unknown_key_is_refused(world: World) -> None:
+    """A keyId whose actor does not exist: the fetch fails, the request gets 401."""
+    create = _mention_note(world)
+    body = json.dumps(create).encode()
+    headers = sign_request(method="POST", url=world.inbox, body=body,
+                           key_id=f"{world.mastodon.base_url}/ap/users/999#main-key",
+                           private_key_pem=generate_key_pair().private_pem)
+    response = await world.kinhaven.client.post("/inbox", content=body, headers=headers)
+    assert response.status_code == 401
+    assert "unknown key" in response.json()["error"]
+    await _nothing_stored(world, create)
