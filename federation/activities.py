@@ -83,10 +83,3 @@ def update(activity_id: str, actor: str, obj: dict[str, Any], *, to: list[str], 
         "actor": actor, "to": to, "cc": cc, "object": inner,
     }
 
-
-def flag(activity_id: str, instance_actor: str, *, content: str, objects: list[str]
-         ) -> dict[str, Any]:
-    return _top({
-        "id": activity_id, "type": "Flag", "actor": instance_actor, "content": content,
-        "object": objects,
-    })

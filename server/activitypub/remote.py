@@ -106,12 +106,6 @@ class RemoteActors:
             raise ActorUnavailable(f"{uri} was deleted")
         return await self._fetch(uri)
 
-    async def known(self, uri: str) -> Actor | None:
-        return await actor_store.get_actor_by_uri(self._db, uri)
-
-    async def refresh(self, uri: str) -> Actor:
-        return await self._fetch(uri)
-
     async def lookup_key(self, key_id: str, *, refresh: bool) -> ActorKey | None:
         """The KeyLookup the signature verifier calls: stored key first, then a fetch;
         `refresh` refetches (key rotation) at most once per cooldown per actor."""

@@ -104,15 +104,6 @@ async def reschedule(db: Database, job_id: int, *, delay: float, status: int | N
         )
 
 
-async def job_states(db: Database, activity_uri: str) -> dict[str, str]:
-    rows = await db.fetch_all(
-        "SELECT inbox_uri, state FROM delivery_jobs WHERE activity_uri = ?", (activity_uri,)
-    )
-    return {row[0]: row[1] for row in rows}
-
-
-async def count_queued(db: Database) -> int:
-    return int(await db.fetch_value("SELECT count(*) FROM delivery_jobs WHERE state = 'queued'"))
 
 
 async def record_host_failure(db: Database, host: str, day: str) -> set[str]:

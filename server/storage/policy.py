@@ -57,11 +57,3 @@ async def record_decision(
             " reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (direction, subject_uri, domain, action, policy, reason, now_text()),
         )
-
-
-async def decisions_for(db: Database, subject_uri: str) -> list[tuple[str, str, str]]:
-    rows = await db.fetch_all(
-        "SELECT action, policy, reason FROM moderation_decisions WHERE subject_uri = ?",
-        (subject_uri,),
-    )
-    return [(row[0], row[1], row[2]) for row in rows]
