@@ -15,5 +15,8 @@ def uvicorn_config(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 8000,
         lifespan="on",
         proxy_headers=True,
         server_header=False,
+        # No access log: it would record every member's address and every page they
+        # read, which a peer-support community should not keep.
+        access_log=False,
         log_level=log_level,
     )

@@ -16,10 +16,10 @@ from federation.parse import (
     parse_note,
     ref,
     refs,
-    visibility,
 )
 from federation.sanitize import sanitize_html
 from server.activitypub.context import Federation
+from server.activitypub.incoming_notes import Arrival, NoteDropped, store_notes
 from server.activitypub.remote import ActorUnavailable, new_actor
 from server.services import relations
 from server.storage import accounts as account_store
@@ -30,7 +30,7 @@ from server.storage import notifications as notification_store
 from server.storage import posts as post_store
 from server.storage import reports as report_store
 from server.storage.actors import Actor
-from server.storage.posts import NewRemotePost, ObjectDeleted, Post
+from server.storage.posts import Post
 
 
 class Dropped(Exception):
@@ -118,45 +118,12 @@ async def handle_undo(federation: Federation, envelope: Envelope, sender: Actor)
     raise Dropped(f"nothing to undo for {uri}")
 
 
-async def _related(federation: Federation, sender: Actor, mention_ids: list[int],
-                   parent: Post | None) -> bool:
-    """Mastodon keeps a remote post only if it concerns someone here."""
-    return bool(mention_ids) or (parent is not None and parent.local) or (
-        await follow_store.any_local_follower(federation.db, sender.id))
-
-
 async def _store_note(federation: Federation, document: object, sender: Actor, *,
                       boosted: bool = False) -> Post:
-    """Store a sender's note if it concerns someone here; a note boosted by someone a
-    member follows concerns that member, whoever wrote it."""
-    try:
-        note = parse_note(document)
-    except MalformedActivity as error:
-        raise Dropped(str(error)) from error
-    if note.attributed_to != sender.uri or host_of(note.uri) != host_of(sender.uri):
-        raise Dropped("the note is not the sender's own")
-    db = federation.db
-    local = await actor_store.local_actor_ids(db, note.mentions[:50])
-    mention_ids = list(dict.fromkeys(local[href] for href in note.mentions if href in local))
-    parent = (None if note.in_reply_to is None
-              else await post_store.get_post_by_uri(db, note.in_reply_to))
-    if not boosted and not await _related(federation, sender, mention_ids, parent):
-        raise Dropped("the post concerns nobody here")
-    notify = [(actor_id, "mention") for actor_id in mention_ids]
-    if parent is not None and parent.local and parent.actor_id not in mention_ids:
-        notify.append((parent.actor_id, "reply"))
-    try:
-        post, _ = await post_store.insert_remote_post(db, NewRemotePost(
-            uri=note.uri, actor_id=sender.id, url=note.url, in_reply_to_uri=note.in_reply_to,
-            content_html=sanitize_html(note.content_html), summary=note.summary[:500],
-            sensitive=note.sensitive,
-            visibility=visibility(note.to, note.cc, sender.followers_uri),
-            language=note.language, published_at=note.published or "",
-            mention_actor_ids=tuple(mention_ids), tags=tuple(note.hashtags),
-        ), notify=notify)
-    except ObjectDeleted as error:
-        raise Dropped(f"{note.uri} was deleted") from error
-    return post
+    (result,) = await store_notes(federation, [Arrival(document, sender, boosted)])
+    if isinstance(result, NoteDropped):
+        raise Dropped(str(result))
+    return result
 
 
 async def handle_create(federation: Federation, envelope: Envelope, sender: Actor) -> None:

@@ -218,3 +218,12 @@ async def local_actor_ids(db: Database, uris: Sequence[str]) -> dict[str, int]:
         f"SELECT uri, id FROM actors WHERE local = 1 AND uri IN ({marks})", list(uris)
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def actors_by_uri(db: Database, uris: Sequence[str]) -> dict[str, Actor]:
+    if not uris:
+        return {}
+    marks = ", ".join("?" for _ in uris)
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM actors WHERE uri IN ({marks})",
+                              list(uris))
+    return {actor.uri: actor for actor in map(actor_from_row, rows)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
@@ -165,3 +166,16 @@ async def connected_inboxes(db: Database, actor_id: int) -> list[str]:
         (actor_id, actor_id, actor_id),
     )
     return [row[0] for row in rows]
+
+
+async def with_local_followers(db: Database, actor_ids: Sequence[int]) -> set[int]:
+    """Which of these actors at least one member follows, in one query."""
+    if not actor_ids:
+        return set()
+    marks = ", ".join("?" for _ in actor_ids)
+    rows = await db.fetch_all(
+        "SELECT DISTINCT f.followee_id FROM follows f JOIN actors a ON a.id = f.follower_id"
+        f" WHERE f.state = 'accepted' AND a.local = 1 AND f.followee_id IN ({marks})",
+        list(actor_ids),
+    )
+    return {row[0] for row in rows}

@@ -171,57 +171,70 @@ class NewRemotePost:
     tags: tuple[str, ...]
 
 
-async def insert_remote_post(
-    db: Database, post: NewRemotePost, *, notify: Sequence[tuple[int, str]] = ()
-) -> tuple[Post, bool]:
-    """Store a remote post with its mentions, tags and the notifications it causes
-    ((account id, kind) pairs), once; (the post, whether it is new). Every inbound post
-    passes here, so it makes as few round trips to the database as it can."""
+async def insert_remote_posts(
+    db: Database, posts: Sequence[tuple[NewRemotePost, Sequence[tuple[int, str]]]]
+) -> dict[str, Post]:
+    """Store remote posts with their mentions, tags and the notifications they cause
+    ((account id, kind) pairs), each once, in one transaction and a handful of round
+    trips however many there are: this is the inbox's hot path. A post already stored
+    is left as it is; a tombstoned one is not stored. Returns the stored posts by URI."""
+    if not posts:
+        return {}
+    uris = list(dict.fromkeys(post.uri for post, _ in posts))
+    marks = ", ".join("?" for _ in uris)
+    stamp = now_text()
     async with db.transaction() as tx:
-        facts = next(iter(await tx.execute_fetchall(
-            "SELECT (SELECT 1 FROM tombstones WHERE uri = ?),"
-            " (SELECT id FROM posts WHERE uri = ?), (SELECT id FROM posts WHERE uri = ?)",
-            (post.uri, post.uri, post.in_reply_to_uri),
-        )))
-        gone, existing, parent = facts[0], facts[1], facts[2]
-        if gone:
-            raise ObjectDeleted(post.uri)
-        if existing is not None:
-            rows = list(await tx.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM posts WHERE id = ?", (existing,)))
-            return _post(rows[0]), False
-        rows = list(await tx.execute_fetchall(
+        known = {row[0] for row in await tx.execute_fetchall(
+            f"SELECT uri FROM posts WHERE uri IN ({marks})", uris)}
+        fresh: dict[str, tuple[NewRemotePost, Sequence[tuple[int, str]]]] = {}
+        for post, notify in posts:
+            if post.uri not in known:
+                fresh.setdefault(post.uri, (post, notify))
+        await tx.executemany(
             "INSERT INTO posts (uri, actor_id, local, url, in_reply_to_uri, in_reply_to_id,"
-            " content_html, summary, sensitive, visibility, language, published_at,"
-            f" created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-            (post.uri, post.actor_id, post.url, post.in_reply_to_uri, parent,
-             post.content_html, post.summary, int(post.sensitive), post.visibility,
-             post.language, post.published_at, now_text()),
-        ))
-        stored = _post(rows[0])
-        if post.mention_actor_ids:
-            await tx.executemany(
-                "INSERT INTO mentions (post_id, actor_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(stored.id, actor_id) for actor_id in post.mention_actor_ids],
-            )
-        if post.tags:
-            await tx.executemany(
-                "INSERT INTO post_tags (post_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(stored.id, tag) for tag in post.tags],
-            )
-        if notify:
-            stamp = now_text()
-            await tx.executemany(
-                "INSERT INTO notifications (account_id, kind, from_actor_id, post_id,"
-                " source_uri, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [(account_id, kind, post.actor_id, stored.id, post.uri, stamp)
-                 for account_id, kind in notify],
-            )
-    return stored, True
+            " content_html, summary, sensitive, visibility, language, published_at, created_at)"
+            " SELECT ?, ?, 0, ?, ?, (SELECT id FROM posts WHERE uri = ?), ?, ?, ?, ?, ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE uri = ?)",
+            [(p.uri, p.actor_id, p.url, p.in_reply_to_uri, p.in_reply_to_uri, p.content_html,
+              p.summary, int(p.sensitive), p.visibility, p.language, p.published_at, stamp, p.uri)
+             for p, _ in fresh.values()],
+        )
+        await tx.executemany(
+            "INSERT INTO mentions (post_id, actor_id) SELECT id, ? FROM posts WHERE uri = ?"
+            " ON CONFLICT DO NOTHING",
+            [(actor_id, p.uri) for p, _ in fresh.values() for actor_id in p.mention_actor_ids],
+        )
+        await tx.executemany(
+            "INSERT INTO post_tags (post_id, tag) SELECT id, ? FROM posts WHERE uri = ?"
+            " ON CONFLICT DO NOTHING",
+            [(tag, p.uri) for p, _ in fresh.values() for tag in p.tags],
+        )
+        await tx.executemany(
+            "INSERT INTO notifications (account_id, kind, from_actor_id, post_id, source_uri,"
+            " created_at) SELECT ?, ?, actor_id, id, uri, ? FROM posts WHERE uri = ?"
+            " ON CONFLICT DO NOTHING",
+            [(account_id, kind, stamp, p.uri)
+             for p, notify in fresh.values() for account_id, kind in notify],
+        )
+        rows = await tx.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM posts WHERE uri IN ({marks})", uris)
+    return {post.uri: post for post in map(_post, rows)}
 
 
-class ObjectDeleted(Exception):
-    """The object was deleted by its author; a late Create must not bring it back."""
+async def tombstoned(db: Database, uris: Sequence[str]) -> set[str]:
+    if not uris:
+        return set()
+    marks = ", ".join("?" for _ in uris)
+    rows = await db.fetch_all(f"SELECT uri FROM tombstones WHERE uri IN ({marks})", list(uris))
+    return {row[0] for row in rows}
+
+
+async def posts_by_uri(db: Database, uris: Sequence[str]) -> dict[str, Post]:
+    if not uris:
+        return {}
+    marks = ", ".join("?" for _ in uris)
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM posts WHERE uri IN ({marks})", list(uris))
+    return {post.uri: post for post in map(_post, rows)}
 
 
 async def update_post(

@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import logging
 
-from federation.parse import MalformedActivity, host_of, parse_envelope
+from federation.parse import Envelope, MalformedActivity, host_of, parse_envelope
 from moderation.candidate import Candidate, Direction
 from server.activitypub.context import Federation
 from server.activitypub.handlers import HANDLERS, Dropped
+from server.activitypub.incoming_notes import Arrival, NoteDropped, store_notes
+from server.storage import actors as actor_store
 from server.storage import inbound as inbound_store
 from server.storage import policy as policy_store
-from server.storage.actors import get_actor_by_uri
+from server.storage.actors import Actor
 from server.storage.inbound import InboundActivity
 
 logger = logging.getLogger(__name__)
@@ -32,17 +34,18 @@ def _text_of(envelope_object: object) -> str:
     return ""
 
 
+Outcome = tuple[int, str, str | None]
+"""(inbound row id, final state, reason)."""
+
+
 class InboundWorker:
     def __init__(self, federation: Federation) -> None:
         self.federation = federation
 
-    async def _process(self, activity: InboundActivity) -> tuple[str, str | None]:
+    async def _admit(self, envelope: Envelope, sender: Actor | None
+                     ) -> tuple[str, str] | None:
+        """Why the activity goes no further (state, reason), or None to apply it."""
         federation = self.federation
-        try:
-            envelope = parse_envelope(activity.body)
-        except MalformedActivity as error:
-            return "dropped", str(error)
-        sender = await get_actor_by_uri(federation.db, envelope.actor)
         if sender is None or sender.local:
             return "dropped", "unknown sender"
         if sender.deleted_at is not None and envelope.type != "Delete":
@@ -59,33 +62,81 @@ class InboundWorker:
                 reason=decision.reason,
             )
             return "dropped", f"{decision.policy}: {decision.reason}"
-        handler = HANDLERS.get(envelope.type)
-        if handler is None:
+        if envelope.type not in HANDLERS:
             return "dropped", f"{envelope.type} is not handled"
+        return None
+
+    async def _apply(self, activity: InboundActivity, envelope: Envelope, sender: Actor,
+                     outcomes: list[Outcome]) -> None:
         try:
-            await handler(federation, envelope, sender)
+            await HANDLERS[envelope.type](self.federation, envelope, sender)
         except Dropped as reason:
-            return "dropped", str(reason)
-        return "done", None
+            outcomes.append((activity.id, "dropped", str(reason)))
+        except Exception as error:  # a handler bug must not stop the queue
+            logger.exception("processing %s failed", activity.activity_uri)
+            await inbound_store.record_failure(self.federation.db, activity.id, repr(error))
+        else:
+            outcomes.append((activity.id, "done", None))
+
+    async def _store_notes(self, group: list[tuple[InboundActivity, Envelope, Actor]],
+                           outcomes: list[Outcome]) -> None:
+        """Creates of embedded notes, the bulk of inbound traffic, stored as one batch."""
+        try:
+            arrivals = [Arrival(envelope.object, sender) for _, envelope, sender in group]
+            results = await store_notes(self.federation, arrivals)
+        except Exception as error:
+            logger.exception("storing a batch of %s notes failed", len(group))
+            for activity, _, _ in group:
+                await inbound_store.record_failure(self.federation.db, activity.id, repr(error))
+            return
+        for (activity, _, _), result in zip(group, results, strict=True):
+            if isinstance(result, NoteDropped):
+                outcomes.append((activity.id, "dropped", str(result)))
+            else:
+                outcomes.append((activity.id, "done", None))
 
     async def run_once(self) -> int:
-        """Process what is pending now, in arrival order; return how many were handled."""
-        batch = await inbound_store.pending(self.federation.db, limit=BATCH)
-        outcomes: list[tuple[int, str, str | None]] = []
+        """Process what is pending now, in arrival order; return how many were handled.
+        Runs of Creates are stored together; anything else between them is applied
+        alone, after the run before it, so the order of arrival holds."""
+        db = self.federation.db
+        batch = await inbound_store.pending(db, limit=BATCH)
+        envelopes: dict[int, Envelope] = {}
+        outcomes: list[Outcome] = []
         for activity in batch:
             try:
-                state, reason = await self._process(activity)
-            except Exception as error:  # a handler bug must not stop the queue
-                logger.exception("processing %s failed", activity.activity_uri)
-                await inbound_store.record_failure(self.federation.db, activity.id, repr(error))
+                envelopes[activity.id] = parse_envelope(activity.body)
+            except MalformedActivity as error:
+                outcomes.append((activity.id, "dropped", str(error)))
+        senders = await actor_store.actors_by_uri(
+            db, list({envelope.actor for envelope in envelopes.values()}))
+        notes: list[tuple[InboundActivity, Envelope, Actor]] = []
+        for activity in batch:
+            envelope = envelopes.get(activity.id)
+            if envelope is None:
                 continue
+            sender = senders.get(envelope.actor)
+            refused = await self._admit(envelope, sender)
+            if refused is not None:
+                outcomes.append((activity.id, *refused))
+                continue
+            assert sender is not None
+            if envelope.type == "Create" and envelope.object is not None:
+                notes.append((activity, envelope, sender))
+                continue
+            if notes:
+                await self._store_notes(notes, outcomes)
+                notes = []
+            await self._apply(activity, envelope, sender, outcomes)
+        if notes:
+            await self._store_notes(notes, outcomes)
+        for row_id, state, reason in outcomes:
             if reason:
-                logger.info("%s %s: %s", state, activity.activity_uri, reason)
-            outcomes.append((activity.id, state, reason))
+                logger.info("%s activity %s: %s", state, row_id, reason)
         # Handlers are idempotent, so marking the batch done once at the end is safe: after
         # a crash, an activity already applied but not yet marked is applied again, to no effect.
         if outcomes:
-            await inbound_store.finish_many(self.federation.db, outcomes)
+            await inbound_store.finish_many(db, outcomes)
         return len(batch)
 
     async def run(self) -> None:
