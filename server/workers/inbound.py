@@ -23,7 +23,7 @@ from server.storage.inbound import InboundActivity
 
 logger = logging.getLogger(__name__)
 
-BATCH = 50
+BATCH = 200
 
 
 def _text_of(envelope_object: object) -> str:
