@@ -115,9 +115,9 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
+            *inbox_routes.routes,  # the busiest routes first: they are matched in order
             *discovery.routes,
             *actor_routes.routes,
-            *inbox_routes.routes,
             *object_routes.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
