@@ -160,7 +160,12 @@ def _window(created: datetime, expires: datetime | None, now: datetime) -> datet
 
 _TOKEN = re.compile(r"[0-9A-Za-z!#$%&'*+.^_`|~-]+")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_BWS = re.compile(r"[ \t]*")
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while text[position : position + 1] in (" ", "\t"):
+        position += 1
+    return position
 
 
 def _cavage_params(header: str) -> dict[str, str]:
@@ -171,14 +176,14 @@ def _cavage_params(header: str) -> dict[str, str]:
     params: dict[str, str] = {}
     position = 0
     while True:
-        position = _BWS.match(text, position).end()  # type: ignore[union-attr]
+        position = _skip_whitespace(text, position)
         key = _TOKEN.match(text, position)
         if key is None:
             raise SignatureError("the Signature header is malformed")
-        position = _BWS.match(text, key.end()).end()  # type: ignore[union-attr]
+        position = _skip_whitespace(text, key.end())
         if text[position : position + 1] != "=":
             raise SignatureError(f"the Signature parameter {key.group()} has no value")
-        position = _BWS.match(text, position + 1).end()  # type: ignore[union-attr]
+        position = _skip_whitespace(text, position + 1)
         quoted = _QUOTED.match(text, position)
         if quoted is not None:
             value = re.sub(r"\\(.)", r"\1", quoted.group(1))
@@ -191,7 +196,7 @@ def _cavage_params(header: str) -> dict[str, str]:
         if key.group() in params:
             raise SignatureError(f"the Signature header repeats {key.group()}")
         params[key.group()] = value
-        position = _BWS.match(text, position).end()  # type: ignore[union-attr]
+        position = _skip_whitespace(text, position)
         if position == len(text):
             return params
         if text[position] != ",":
@@ -295,10 +300,9 @@ _Params = dict[str, _Bare]
 _SF_KEY = re.compile(r"[a-z*][a-z0-9_.*-]*")
 _SF_TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+.^_`|~:/-]*")
 _SF_INTEGER = re.compile(r"-?[0-9]{1,15}(?![0-9.])")
+_SF_BOOLEAN = re.compile(r"\?([01])")
 _SF_BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
 _SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
-_OWS = re.compile(r"[ \t]*")
-_SP = re.compile(r" *")
 
 
 class _Fields:
@@ -310,8 +314,9 @@ class _Fields:
     def fail(self) -> SignatureError:
         return SignatureError(f"the {self.header} header is malformed")
 
-    def skip(self, pattern: re.Pattern[str]) -> None:
-        self.at = pattern.match(self.text, self.at).end()  # type: ignore[union-attr]
+    def skip(self, blanks: str) -> None:
+        while self.at < len(self.text) and self.text[self.at] in blanks:
+            self.at += 1
 
     def take(self, pattern: re.Pattern[str]) -> re.Match[str]:
         match = pattern.match(self.text, self.at)
@@ -333,7 +338,7 @@ class _Fields:
             except (binascii.Error, ValueError) as error:
                 raise self.fail() from error
         if char == "?":
-            return self.take(re.compile(r"\?([01])")).group(1) == "1"
+            return self.take(_SF_BOOLEAN).group(1) == "1"
         if char == "-" or char.isdigit():
             return int(self.take(_SF_INTEGER).group())
         return _Token(self.take(_SF_TOKEN).group())
@@ -342,7 +347,7 @@ class _Fields:
         params: _Params = {}
         while self.peek() == ";":
             self.at += 1
-            self.skip(_SP)
+            self.skip(" ")
             key = self.take(_SF_KEY).group()
             if self.peek() == "=":
                 self.at += 1
@@ -357,7 +362,7 @@ class _Fields:
         self.at += 1
         items: list[tuple[_Bare, _Params]] = []
         while True:
-            self.skip(_SP)
+            self.skip(" ")
             if self.peek() == ")":
                 self.at += 1
                 return items, self.params()
@@ -376,12 +381,12 @@ class _Fields:
                 members[key] = self.member()
             else:
                 members[key] = (True, self.params())
-            self.skip(_OWS)
+            self.skip(" \t")
             if self.at < len(self.text):
                 if self.peek() != ",":
                     raise self.fail()
                 self.at += 1
-                self.skip(_OWS)
+                self.skip(" \t")
                 if self.at == len(self.text):
                     raise self.fail()
         return members
@@ -401,14 +406,11 @@ def _sf_bare(value: _Bare) -> str:
 
 def _sf_params(params: _Params) -> str:
     return "".join(
-        f";{key}" if value is True else f";{key}={_sf_bare(value)}"
-        for key, value in params.items()
+        f";{key}" if value is True else f";{key}={_sf_bare(value)}" for key, value in params.items()
     )
 
 
-def _component_value(
-    name: str, request: HttpRequest, scheme: str
-) -> str:
+def _component_value(name: str, request: HttpRequest, scheme: str) -> str:
     host = request.headers.get("host", "")
     path, _, query = request.target.partition("?")
     derived = {
@@ -443,7 +445,7 @@ def _parse_rfc9421(request: HttpRequest, now: datetime) -> ParsedSignature:
             raise SignatureError("unsupported component identifier in Signature-Input")
         components.append(item)
     key_id, created_at, alg = params.get("keyid"), params.get("created"), params.get("alg")
-    if not isinstance(key_id, str) or not key_id or not isinstance(created_at, int):
+    if not isinstance(key_id, str) or not key_id or type(created_at) is not int:
         raise SignatureError("Signature-Input needs keyid and created")
     if alg is not None and alg != RFC9421_ALG:
         raise SignatureError(f"unsupported alg {alg!r}")
@@ -452,7 +454,7 @@ def _parse_rfc9421(request: HttpRequest, now: datetime) -> ParsedSignature:
     if request.method.upper() == "POST" and "content-digest" not in components:
         raise SignatureError("a POST signature must cover content-digest")
     expires_at = params.get("expires")
-    if expires_at is not None and not isinstance(expires_at, int):
+    if expires_at is not None and type(expires_at) is not int:
         raise SignatureError("the expires parameter is not a timestamp")
     created = _timestamp(str(created_at), "created")
     expires = None if expires_at is None else _timestamp(str(expires_at), "expires")
