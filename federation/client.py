@@ -21,9 +21,9 @@ import asyncio
 import ipaddress
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -40,6 +40,7 @@ _DRAIN_BYTES = 64 * 1024
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+T = TypeVar("T")
 
 
 class BlockedURL(Exception):
@@ -267,15 +268,43 @@ class GuardedClient:
     async def _get_json(
         self, url: str, make_headers: HeaderMaker, *, activity: bool, known: bool
     ) -> dict[str, Any]:
+        async def read(current: str, response: httpx.Response) -> dict[str, Any]:
+            return await self._read_json(current, response, activity=activity, known=known)
+
+        return await self._get(url, make_headers, read)
+
+    async def fetch_media(
+        self, url: str, *, media_types: frozenset[str], max_bytes: int
+    ) -> tuple[str, bytes]:
+        """GET a media file, unsigned, as the media proxy does: status exactly 200, a
+        Content-Type in `media_types`, at most `max_bytes`. Returns (media type, body)."""
+
+        async def read(current: str, response: httpx.Response) -> tuple[str, bytes]:
+            status = response.status_code
+            if status != 200:
+                raise FetchError(current, f"HTTP {status}", status=status)
+            media_type = response.headers.get("Content-Type", "").partition(";")[0]
+            media_type = media_type.strip().lower()
+            if media_type not in media_types:
+                raise FetchError(current, f"Content-Type {media_type!r}", status=status)
+            return media_type, await self._read_limited(current, response, limit=max_bytes)
+
+        return await self._get(url, lambda _target: {"Accept": ", ".join(media_types)}, read)
+
+    async def _get(
+        self, url: str, make_headers: HeaderMaker,
+        read: Callable[[str, httpx.Response], Awaitable[T]],
+    ) -> T:
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._follow(url, make_headers, activity=activity, known=known)
+                return await self._follow(url, make_headers, read)
         except TimeoutError as exc:
             raise FetchError(url, f"no complete answer within {self._timeout} s") from exc
 
     async def _follow(
-        self, url: str, make_headers: HeaderMaker, *, activity: bool, known: bool
-    ) -> dict[str, Any]:
+        self, url: str, make_headers: HeaderMaker,
+        read: Callable[[str, httpx.Response], Awaitable[T]],
+    ) -> T:
         current = url
         for _hop in range(self._max_redirects + 1):
             target = await self.check_url(current)
@@ -290,7 +319,7 @@ class GuardedClient:
                         )
                     current = urljoin(current, location)
                     continue
-                return await self._read_json(current, response, activity=activity, known=known)
+                return await read(current, response)
             finally:
                 await response.aclose()
         raise FetchError(url, f"more than {self._max_redirects} redirects")
@@ -347,21 +376,24 @@ class GuardedClient:
             raise FetchError(url, "body is not a JSON object", status=status)
         return document
 
-    async def _read_limited(self, url: str, response: httpx.Response) -> bytes:
+    async def _read_limited(
+        self, url: str, response: httpx.Response, *, limit: int | None = None
+    ) -> bytes:
+        limit = self._max_bytes if limit is None else limit
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding != "identity":
             raise FetchError(url, f"Content-Encoding {encoding!r}", status=response.status_code)
         declared = response.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > self._max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"body of {declared} bytes", status=response.status_code)
         chunks: list[bytes] = []
         size = 0
         try:
             async for chunk in response.aiter_raw():
                 size += len(chunk)
-                if size > self._max_bytes:
+                if size > limit:
                     raise FetchError(
-                        url, f"body over {self._max_bytes} bytes", status=response.status_code
+                        url, f"body over {limit} bytes", status=response.status_code
                     )
                 chunks.append(chunk)
         except httpx.HTTPError as exc:

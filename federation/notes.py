@@ -16,6 +16,7 @@ NOTE_CONTEXT: list[Any] = [
         "conversation": "ostatus:conversation",
         "sensitive": "as:sensitive",
         "toot": "http://joinmastodon.org/ns#",
+        "blurhash": "toot:blurhash",
         "Hashtag": "as:Hashtag",
     },
 ]
@@ -47,6 +48,28 @@ def address(visibility: str, *, followers: str, mentions: list[str]) -> Addressi
 
 
 @dataclass(frozen=True)
+class AttachmentFacts:
+    """An image of a Note, as Mastodon describes one (a Document)."""
+
+    url: str
+    media_type: str
+    description: str = ""
+    width: int | None = None
+    height: int | None = None
+    blurhash: str | None = None
+
+
+def build_attachment(facts: AttachmentFacts) -> dict[str, Any]:
+    document: dict[str, Any] = {"type": "Document", "mediaType": facts.media_type,
+                                "url": facts.url, "name": facts.description or None}
+    if facts.blurhash:
+        document["blurhash"] = facts.blurhash
+    if facts.width and facts.height:
+        document["width"], document["height"] = facts.width, facts.height
+    return document
+
+
+@dataclass(frozen=True)
 class NoteFacts:
     uri: str
     actor_uri: str
@@ -64,6 +87,7 @@ class NoteFacts:
     """(actor id, `@name@host`) pairs."""
     hashtags: list[tuple[str, str]] = field(default_factory=list)
     """(tag page URL, `#tag`) pairs."""
+    attachments: list[AttachmentFacts] = field(default_factory=list)
 
 
 def build_note(facts: NoteFacts) -> dict[str, Any]:
@@ -86,7 +110,7 @@ def build_note(facts: NoteFacts) -> dict[str, Any]:
         "atomUri": facts.uri,
         "inReplyToAtomUri": facts.in_reply_to,
         "content": facts.content_html,
-        "attachment": [],
+        "attachment": [build_attachment(a) for a in facts.attachments],
         "tag": [{"type": "Mention", "href": uri, "name": name} for uri, name in facts.mentions]
         + [{"type": "Hashtag", "href": href, "name": name} for href, name in facts.hashtags],
     }

@@ -5,6 +5,7 @@ arrays, the three spellings of Public. Anything that cannot be read raises
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,10 @@ MAX_URI = 2048
 MAX_NAME = 2048
 MAX_SUMMARY = 20 * 1024
 MAX_CONTENT = 100 * 1024
+MAX_ATTACHMENTS = 8
+MAX_DESCRIPTION = 1500
+ATTACHMENT_TYPES = frozenset({"Document", "Image"})
+_BLURHASH = re.compile(r"\A[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,200}\Z")
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
 POST_TYPES = frozenset({"Note", "Question", "Article", "Page"})
 
@@ -123,6 +128,18 @@ def visibility(to: list[str], cc: list[str], followers: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class IncomingAttachment:
+    """A media attachment as a remote Note describes it; only the URL is certain."""
+
+    url: str
+    media_type: str | None
+    name: str
+    width: int | None
+    height: int | None
+    blurhash: str | None
+
+
+@dataclass(frozen=True)
 class IncomingNote:
     uri: str
     attributed_to: str
@@ -138,6 +155,55 @@ class IncomingNote:
     mentions: list[str]
     hashtags: list[str]
     language: str | None
+    attachments: tuple[IncomingAttachment, ...] = ()
+
+
+def _http_url(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) > MAX_URI:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _dimension(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000:
+        return value
+    return None
+
+
+def _attachment(item: object) -> IncomingAttachment | None:
+    """A Document or Image with an http(s) `url` (a string, a Link or a list of them);
+    anything else, such as a link preview or a `javascript:` or `data:` URL, is None."""
+    if not isinstance(item, dict) or item.get("type") not in ATTACHMENT_TYPES:
+        return None
+    media_type = item.get("mediaType")
+    url = None
+    links = item.get("url")
+    for link in links if isinstance(links, list) else [links]:
+        url = _http_url(link.get("href") if isinstance(link, dict) else link)
+        if url is not None:
+            if isinstance(link, dict):
+                media_type = media_type or link.get("mediaType")
+            break
+    if url is None:
+        return None
+    name = item.get("name")
+    blurhash = item.get("blurhash")
+    return IncomingAttachment(
+        url=url,
+        media_type=media_type if isinstance(media_type, str) and len(media_type) <= 100
+        else None,
+        name=name[:MAX_DESCRIPTION] if isinstance(name, str) else "",
+        width=_dimension(item.get("width")),
+        height=_dimension(item.get("height")),
+        blurhash=blurhash if isinstance(blurhash, str) and _BLURHASH.match(blurhash) else None,
+    )
+
+
+def _attachments(value: object) -> tuple[IncomingAttachment, ...]:
+    items = value if isinstance(value, list) else [value]
+    found = [a for a in map(_attachment, items[:50]) if a is not None]
+    return tuple(found[:MAX_ATTACHMENTS])
 
 
 def _first_url(value: object) -> str | None:
@@ -197,6 +263,7 @@ def parse_note(document: object) -> IncomingNote:
         mentions=mentions,
         hashtags=[tag.lower() for tag in hashtags if tag and len(tag) <= 100],
         language=language if isinstance(language, str) and len(language) <= 16 else None,
+        attachments=_attachments(document.get("attachment")),
     )
 
 

@@ -27,7 +27,7 @@ from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
 from server.storage.database import Database
-from server.web import discovery, pages
+from server.web import discovery, media, pages
 from server.web.responses import json_error
 from server.web.templating import render
 from server.workers.delivery import DeliveryWorker
@@ -119,6 +119,7 @@ def create_app(settings: Settings) -> Starlette:
             *discovery.routes,
             *actor_routes.routes,
             *object_routes.routes,
+            *media.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

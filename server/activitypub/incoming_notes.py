@@ -13,6 +13,7 @@ from server.storage import actors as actor_store
 from server.storage import follows as follow_store
 from server.storage import posts as post_store
 from server.storage.actors import Actor
+from server.storage.media import NewRemoteAttachment
 from server.storage.posts import NewRemotePost, Post
 
 
@@ -85,6 +86,8 @@ async def store_notes(federation: Federation, arrivals: list[Arrival]
             visibility=visibility(note.to, note.cc, sender.followers_uri),
             language=note.language, published_at=note.published or "",
             mention_actor_ids=tuple(mention_ids), tags=tuple(note.hashtags),
+            attachments=tuple(NewRemoteAttachment(a.url, a.media_type, a.name, a.width, a.height,
+                                                  a.blurhash) for a in note.attachments),
         )
         outcome.append(post)
         writes.append((post, notify))

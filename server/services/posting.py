@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from federation import activities
@@ -16,9 +17,11 @@ from federation.notes import (
 from server.activitypub.context import Federation
 from server.activitypub.convert import to_note_facts
 from server.formatting import MentionRef, find_mentions, render
+from server.media.attachments import attachment_facts
 from server.services.delivery import deliveries, inbox_for, permitted_inboxes, send
 from server.services.relations import RelationError, find_remote_account
 from server.storage import follows as follow_store
+from server.storage import media as media_store
 from server.storage import posts as post_store
 from server.storage.actors import Actor, get_actor, get_local_actor_by_username
 from server.storage.deliveries import Delivery
@@ -26,6 +29,7 @@ from server.storage.posts import VISIBILITIES, Post
 
 MAX_POST_CHARACTERS = 5000
 MAX_SUMMARY_CHARACTERS = 500
+MAX_MEDIA = 4
 
 
 class PostError(Exception):
@@ -55,14 +59,17 @@ async def _resolve_mentions(federation: Federation, text: str) -> dict[MentionRe
 
 
 async def note_facts(federation: Federation, post: Post, author: Actor) -> NoteFacts:
-    """The Note as it federates, mentions and hashtags included."""
+    """The Note as it federates, mentions, hashtags and attachments included."""
     mentioned = [await get_actor(federation.db, i)
                  for i in await post_store.mentioned_actor_ids(federation.db, post.id)]
     tags = await post_store.tags_of(federation.db, post.id)
+    media = (await media_store.attachments_for(federation.db, [post.id])).get(post.id, [])
+    base = federation.instance.urls.base
     return replace(
         to_note_facts(post, author),
         mentions=[(a.uri, f"@{a.handle}") for a in mentioned if a is not None],
-        hashtags=[(f"{federation.instance.urls.base}/tags/{t}", f"#{t}") for t in tags],
+        hashtags=[(f"{base}/tags/{t}", f"#{t}") for t in tags],
+        attachments=[attachment_facts(m, base) for m in media],
     )
 
 
@@ -88,9 +95,13 @@ async def publish(
     summary: str = "",
     sensitive: bool = False,
     in_reply_to: str | None = None,
+    media_ids: Sequence[int] = (),
 ) -> Post:
+    """Store and send a member's post; `media_ids` are their own uploads, not yet in a
+    post, attached in that order in the same transaction."""
     text = text.strip()
-    if not text:
+    media_ids = list(dict.fromkeys(media_ids))
+    if not text and not media_ids:
         raise PostError("text", "a post needs some text")
     if len(text) > MAX_POST_CHARACTERS:
         raise PostError("text", f"posts are limited to {MAX_POST_CHARACTERS} characters")
@@ -100,6 +111,11 @@ async def publish(
         raise PostError("visibility", f"visibility must be one of {', '.join(VISIBILITIES)}")
     db = federation.db
     urls = federation.instance.urls
+    if len(media_ids) > MAX_MEDIA:
+        raise PostError("media_ids", f"a post can have at most {MAX_MEDIA} images")
+    media = await media_store.unattached_uploads(db, author.id, media_ids)
+    if len(media) != len(media_ids):
+        raise PostError("media_ids", "some of these images are not yours or are already posted")
     parent = None if in_reply_to is None else await post_store.get_post_by_uri(db, in_reply_to)
     if in_reply_to is not None and parent is None:
         raise PostError("in_reply_to", "the post you are replying to is not known here")
@@ -123,17 +139,21 @@ async def publish(
             to_note_facts(post, author),
             mentions=[(a.uri, f"@{a.handle}") for a in mentioned],
             hashtags=[(f"{urls.base}/tags/{t}", f"#{t}") for t in formatted.hashtags],
+            attachments=[attachment_facts(m, urls.base) for m in media],
         )
         return deliveries(build_create(build_note(facts)), author, inboxes)
 
-    post = await post_store.insert_local_post(
-        db, actor_id=author.id, uri_for_id=urls.post(author.username, "{id}"),
-        url_for_id=urls.post_page(author.username, "{id}"),
-        content_html=formatted.html, source_text=text, visibility=visibility,
-        summary=summary.strip(), sensitive=sensitive or bool(summary.strip()),
-        in_reply_to_uri=in_reply_to, mention_actor_ids=[a.id for a in mentioned],
-        tags=formatted.hashtags, deliveries=jobs,
-    )
+    try:
+        post = await post_store.insert_local_post(
+            db, actor_id=author.id, uri_for_id=urls.post(author.username, "{id}"),
+            url_for_id=urls.post_page(author.username, "{id}"),
+            content_html=formatted.html, source_text=text, visibility=visibility,
+            summary=summary.strip(), sensitive=sensitive or bool(summary.strip()),
+            in_reply_to_uri=in_reply_to, mention_actor_ids=[a.id for a in mentioned],
+            tags=formatted.hashtags, media_ids=media_ids, deliveries=jobs,
+        )
+    except media_store.MediaUnavailable as error:  # attached elsewhere in the meantime
+        raise PostError("media_ids", str(error)) from error
     if inboxes and visibility in FEDERATED_VISIBILITIES:
         federation.delivery_ready.set()
     return post

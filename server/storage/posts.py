@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from server.clock import now_text
 from server.storage.database import Database, Row
 from server.storage.deliveries import Delivery, insert_deliveries
+from server.storage.media import NewRemoteAttachment, attach_uploads, insert_remote_attachments
 
 VISIBILITIES = ("local", "public", "unlisted", "followers", "direct")
 
@@ -62,12 +63,14 @@ async def insert_local_post(
     in_reply_to_uri: str | None = None,
     mention_actor_ids: Sequence[int] = (),
     tags: Sequence[str] = (),
+    media_ids: Sequence[int] = (),
     deliveries: Callable[[Post], list[Delivery]] | None = None,
 ) -> Post:
     """Store a member's post. Its URI embeds the row id, so `uri_for_id` and `url_for_id`
     are templates with `{id}` filled in once the id is known. `deliveries` builds the
     delivery jobs from the stored post; they commit in the same transaction, so a post
-    is never "posted" without its deliveries, nor deliveries sent for a lost post."""
+    is never "posted" without its deliveries, nor deliveries sent for a lost post. The
+    author's uploads `media_ids` are attached in order (MediaUnavailable if one is not)."""
     stamp = now_text()
     async with db.transaction() as tx:
         parent = None
@@ -99,6 +102,7 @@ async def insert_local_post(
             "INSERT INTO post_tags (post_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(post_id, tag) for tag in tags],
         )
+        await attach_uploads(tx, post_id, actor_id, media_ids)
         rows = list(await tx.execute_fetchall(f"SELECT {_COLUMNS} FROM posts WHERE id = ?",
                                               (post_id,)))
         post = _post(rows[0])
@@ -169,13 +173,14 @@ class NewRemotePost:
     published_at: str
     mention_actor_ids: tuple[int, ...]
     tags: tuple[str, ...]
+    attachments: tuple[NewRemoteAttachment, ...] = ()
 
 
 async def insert_remote_posts(
     db: Database, posts: Sequence[tuple[NewRemotePost, Sequence[tuple[int, str]]]]
 ) -> dict[str, Post]:
-    """Store remote posts with their mentions, tags and the notifications they cause
-    ((account id, kind) pairs), each once, in one transaction and a handful of round
+    """Store remote posts with their mentions, tags, attachments and the notifications
+    they cause ((account id, kind) pairs), each once, in one transaction and a handful of round
     trips however many there are: this is the inbox's hot path. A post already stored
     is left as it is; a tombstoned one is not stored. Returns the stored posts by URI."""
     if not posts:
@@ -216,6 +221,8 @@ async def insert_remote_posts(
             [(account_id, kind, stamp, p.uri)
              for p, notify in fresh.values() for account_id, kind in notify],
         )
+        await insert_remote_attachments(
+            tx, [(p.uri, p.attachments) for p, _ in fresh.values() if p.attachments])
         rows = await tx.execute_fetchall(
             f"SELECT {_COLUMNS} FROM posts WHERE uri IN ({marks})", uris)
     return {post.uri: post for post in map(_post, rows)}

@@ -9,6 +9,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from server.media.proxy import proxied
+
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 environment = Environment(
@@ -17,6 +19,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.globals["proxied"] = proxied
 
 
 def render(

@@ -1,0 +1,1 @@
+"""Images: members' uploads processed and stored here, remote images shown through us."""
