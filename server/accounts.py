@@ -71,6 +71,7 @@ async def create_member(
     role: str = "member",
     email: str | None = None,
     approved: bool = True,
+    application: account_store.Application | None = None,
 ) -> int:
     validate_username(username)
     if role not in account_store.ROLES:
@@ -88,6 +89,7 @@ async def create_member(
         role=role,
         email=email,
         approved=approved,
+        application=application,
     )
 
 

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,8 +27,11 @@ from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
 from server.storage.database import Database
-from server.web import discovery, media, pages
+from server.web import admin, auth, discovery, help, media, pages
+from server.web.forms import FormRejected
+from server.web.guards import NotAllowed, SignInRequired, login_url
 from server.web.responses import json_error
+from server.web.sessions import Sessions
 from server.web.templating import render
 from server.workers.delivery import DeliveryWorker
 from server.workers.inbound import InboundWorker
@@ -78,6 +81,26 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return json_error(error.status_code, error.detail)
 
 
+async def _sign_in_first(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SignInRequired)
+    return RedirectResponse(login_url(error.next_path), status_code=303)
+
+
+async def _not_allowed(request: Request, error: Exception) -> Response:
+    return render(request, "message.html", {
+        "heading": "This page is for the moderation team",
+        "paragraphs": ["Your account cannot open this page."],
+        "back": "/",
+    }, status_code=403)
+
+
+async def _form_rejected(request: Request, error: Exception) -> Response:
+    assert isinstance(error, FormRejected)
+    return render(request, "message.html", {
+        "heading": "Nothing was saved", "paragraphs": [error.message],
+    }, status_code=error.status_code)
+
+
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -120,10 +143,18 @@ def create_app(settings: Settings) -> Starlette:
             *actor_routes.routes,
             *object_routes.routes,
             *media.routes,
+            *auth.routes,
+            *help.routes,
+            *admin.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(SecurityHeaders), Middleware(Sessions)],
+        exception_handlers={
+            HTTPException: _http_error,
+            SignInRequired: _sign_in_first,
+            NotAllowed: _not_allowed,
+            FormRejected: _form_rejected,
+        },
         lifespan=lifespan,
     )

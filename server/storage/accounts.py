@@ -36,20 +36,50 @@ class Account:
     default_visibility: str
     created_at: str
     suspended_at: str | None
+    application_reason: str
+    rules_accepted_at: str | None
+    rejected_at: str | None
+    rejection_reason: str
+    break_until: str | None
+    quiet_mode: bool
+
+    @property
+    def pending(self) -> bool:
+        """An application nobody has decided on yet (a closed account has no password)."""
+        return not self.approved and self.rejected_at is None and self.password_hash != ""
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.role in ("moderator", "admin")
 
 
 _SELECT = (
     "SELECT a.actor_id, r.username, a.email, a.password_hash, a.role, a.approved,"
-    " a.hide_network, a.noindex, a.default_visibility, a.created_at, a.suspended_at"
+    " a.hide_network, a.noindex, a.default_visibility, a.created_at, a.suspended_at,"
+    " a.application_reason, a.rules_accepted_at, a.rejected_at, a.rejection_reason,"
+    " a.break_until, a.quiet_mode"
     " FROM accounts a JOIN actors r ON r.id = a.actor_id"
 )
 
 
 def _account(row: Row) -> Account:
     values = dict(row)
-    for flag in ("approved", "hide_network", "noindex"):
+    for flag in ("approved", "hide_network", "noindex", "quiet_mode"):
         values[flag] = bool(values[flag])
     return Account(**values)
+
+
+class InviteInvalid(Exception):
+    """The invite code is unknown, used up or expired."""
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a person sends when they apply: their reason, the rules accepted, an invite."""
+
+    reason: str = ""
+    rules_accepted: bool = False
+    invite_code: str | None = None
 
 
 async def create_account(
@@ -60,8 +90,12 @@ async def create_account(
     role: str,
     email: str | None,
     approved: bool,
+    application: Application | None = None,
 ) -> int:
-    """Store the actor and its account together, or neither."""
+    """Store the actor and its account together, or neither (an invite is used up in the
+    same transaction, so two people cannot both take its last use)."""
+    application = application or Application()
+    now = now_text()
     async with db.transaction() as tx:
         taken = await tx.execute_fetchall(
             "SELECT 1 FROM actors WHERE lower(username) = lower(?) AND lower(domain) = lower(?)",
@@ -75,11 +109,26 @@ async def create_account(
             )
             if list(used):
                 raise EmailTaken(email)
+        invite_id = None
+        if application.invite_code is not None:
+            cursor = await tx.execute(
+                "UPDATE invites SET uses = uses + 1 WHERE code = ?"
+                " AND (max_uses IS NULL OR uses < max_uses)"
+                " AND (expires_at IS NULL OR expires_at > ?) RETURNING id",
+                (application.invite_code, now),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise InviteInvalid(application.invite_code)
+            invite_id = int(row[0])
         actor_id = await insert_actor(tx, actor)
         await tx.execute(
-            "INSERT INTO accounts (actor_id, email, password_hash, role, approved, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (actor_id, email, password_hash, role, int(approved), now_text()),
+            "INSERT INTO accounts (actor_id, email, password_hash, role, approved, created_at,"
+            " application_reason, rules_accepted_at, invite_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                actor_id, email, password_hash, role, int(approved), now,
+                application.reason, now if application.rules_accepted else None, invite_id,
+            ),
         )
     return actor_id
 
@@ -145,6 +194,7 @@ async def close_account(db: Database, actor_id: int) -> None:
             "DELETE FROM follows WHERE follower_id = ? OR followee_id = ?", (actor_id, actor_id)
         )
         await tx.execute("DELETE FROM access_tokens WHERE account_id = ?", (actor_id,))
+        await tx.execute("DELETE FROM sessions WHERE account_id = ?", (actor_id,))
         await tx.execute(
             "UPDATE accounts SET password_hash = '', email = NULL, approved = 0"
             " WHERE actor_id = ?",
@@ -154,4 +204,68 @@ async def close_account(db: Database, actor_id: int) -> None:
             "UPDATE actors SET deleted_at = ?, display_name = '', summary_html = ''"
             " WHERE id = ?",
             (now_text(), actor_id),
+        )
+
+
+async def pending_applications(db: Database) -> list[Account]:
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE a.approved = 0 AND a.rejected_at IS NULL AND a.password_hash != ''"
+        " AND r.deleted_at IS NULL ORDER BY a.created_at"
+    )
+    return [_account(row) for row in rows]
+
+
+async def decide_application(
+    db: Database, actor_id: int, *, approve: bool, reviewer_id: int, reason: str
+) -> bool:
+    """Approve or reject a pending application; False when it was not pending (someone
+    else decided first), so a decision is never made twice."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE accounts SET approved = ?, rejected_at = ?, rejection_reason = ?,"
+            " reviewed_by = ? WHERE actor_id = ? AND approved = 0 AND rejected_at IS NULL"
+            " AND password_hash != ''",
+            (int(approve), None if approve else now_text(), "" if approve else reason,
+             reviewer_id, actor_id),
+        )
+        return cursor.rowcount == 1
+
+
+async def set_password_hash(db: Database, actor_id: int, password_hash: str) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE accounts SET password_hash = ? WHERE actor_id = ?", (password_hash, actor_id)
+        )
+
+
+@dataclass(frozen=True)
+class PrivacyChoices:
+    manually_approves_followers: bool
+    discoverable: bool
+    noindex: bool
+    hide_network: bool
+    default_visibility: str
+    quiet_mode: bool
+
+
+async def set_privacy(db: Database, actor_id: int, choices: PrivacyChoices) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE accounts SET noindex = ?, hide_network = ?, default_visibility = ?,"
+            " quiet_mode = ? WHERE actor_id = ?",
+            (int(choices.noindex), int(choices.hide_network), choices.default_visibility,
+             int(choices.quiet_mode), actor_id),
+        )
+        await tx.execute(
+            "UPDATE actors SET manually_approves_followers = ?, discoverable = ?, updated_at = ?"
+            " WHERE id = ?",
+            (int(choices.manually_approves_followers), int(choices.discoverable), now_text(),
+             actor_id),
+        )
+
+
+async def set_break(db: Database, actor_id: int, until: str | None) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE accounts SET break_until = ? WHERE actor_id = ?", (until, actor_id)
         )

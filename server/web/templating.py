@@ -1,4 +1,7 @@
-"""The jinja2 environment: autoescaping on, templates from the top-level `templates/`."""
+"""The jinja2 environment: autoescaping on, templates from the top-level `templates/`.
+
+Every page gets the signed-in viewer (or None) and the CSRF token its forms carry.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from server.media.proxy import proxied
+from server.web.sessions import csrf_token, viewer_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -27,6 +31,12 @@ def render(
 ) -> HTMLResponse:
     instance = request.app.state.instance
     html = environment.get_template(name).render(
-        request=request, instance_domain=instance.settings.domain, **context
+        request=request,
+        instance_domain=instance.settings.domain,
+        viewer=viewer_of(request),
+        csrf_token=csrf_token(request),
+        **context,
     )
-    return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept"})
+    # Pages differ by who is signed in, and may show private posts: never cache them.
+    headers = {"Vary": "Accept, Cookie", "Cache-Control": "private, no-store"}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
