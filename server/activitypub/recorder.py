@@ -16,6 +16,8 @@ class InboxRecorder:
         self._db = db
         self._waiting: list[tuple[tuple[str, str, str], asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self.recorded = 0
+        """How many new activities have been recorded since start."""
 
     async def record(self, activity_uri: str, actor_uri: str, body: str) -> bool:
         """True if the activity is new; returns once it is durably stored."""
@@ -35,6 +37,7 @@ class InboxRecorder:
                     if not future.done():
                         future.set_exception(error)
                 continue
+            self.recorded += sum(fresh)
             for (_, future), new in zip(batch, fresh, strict=True):
                 if not future.done():
                     future.set_result(new)

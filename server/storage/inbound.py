@@ -51,25 +51,24 @@ async def state_of(db: Database, activity_uri: str) -> tuple[str, str | None] | 
 
 async def record_many(db: Database, rows: list[tuple[str, str, str]]) -> list[bool]:
     """Record several (activity id, actor id, body) in one transaction: a group commit,
-    so concurrent senders share the cost of a commit. True where the id is new."""
-    ids = [row[0] for row in rows]
+    so concurrent senders share the cost of a commit. True where the id is new.
+
+    One statement does the dedup and the insert (`ON CONFLICT DO NOTHING RETURNING`), so
+    the transaction costs three round trips to the database thread however many rows."""
     stamp = now_text()
+    values = ", ".join("(?, ?, ?, ?)" for _ in rows)
     async with db.transaction() as tx:
-        marks = ", ".join("?" for _ in ids)
-        known = {
+        inserted = {
             found[0] for found in await tx.execute_fetchall(
-                f"SELECT activity_uri FROM inbound_activities WHERE activity_uri IN ({marks})", ids
+                "INSERT INTO inbound_activities (activity_uri, actor_uri, body, received_at)"
+                f" VALUES {values} ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri",
+                [value for row in rows for value in (*row, stamp)],
             )
         }
-        fresh = []
-        for activity_uri in ids:
-            fresh.append(activity_uri not in known)
-            known.add(activity_uri)
-        await tx.executemany(
-            "INSERT INTO inbound_activities (activity_uri, actor_uri, body, received_at)"
-            " VALUES (?, ?, ?, ?)",
-            [(row[0], row[1], row[2], stamp) for row, new in zip(rows, fresh, strict=True) if new],
-        )
+    fresh = []
+    for activity_uri, _, _ in rows:
+        fresh.append(activity_uri in inserted)
+        inserted.discard(activity_uri)
     return fresh
 
 

@@ -24,6 +24,12 @@ from server.storage.inbound import InboundActivity
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+SETTLE = 0.02
+"""While activities keep arriving, the worker waits this long for more before taking a
+batch, so that a burst is processed in few large batches (few transactions, each
+holding the write lock the inbox's group commit also needs) rather than many small."""
+MAX_SETTLE = 0.25
+"""The longest the worker lets a burst accumulate before it takes a batch anyway."""
 
 
 def _text_of(envelope_object: object) -> str:
@@ -150,3 +156,16 @@ class InboundWorker:
                 logger.exception("inbound batch failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), timeout=30)
+            await self._settle()
+
+    async def _settle(self) -> None:
+        """Wait while the inbox is still recording, up to a full batch or MAX_SETTLE."""
+        recorder = self.federation.recorder
+        start = recorder.recorded
+        waited = 0.0
+        while waited < MAX_SETTLE and recorder.recorded - start < BATCH:
+            seen = recorder.recorded
+            await asyncio.sleep(SETTLE)
+            waited += SETTLE
+            if recorder.recorded == seen:
+                return
