@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from federation.notes import AttachmentFacts
 from server.media.images import process_upload
@@ -33,6 +34,11 @@ async def save_upload(db: Database, store: MediaStore, actor_id: int, data: byte
     except BaseException:
         await store.remove(name, preview_name)
         raise
+
+
+def local_files(attachments: Sequence[Attachment]) -> list[str]:
+    """The files on disk behind these attachments (none for remote ones)."""
+    return [name for a in attachments for name in (a.file_name, a.preview_file_name) if name]
 
 
 def attachment_facts(attachment: Attachment, base_url: str) -> AttachmentFacts:

@@ -17,7 +17,8 @@ from federation.notes import (
 from server.activitypub.context import Federation
 from server.activitypub.convert import to_note_facts
 from server.formatting import MentionRef, find_mentions, render
-from server.media.attachments import attachment_facts
+from server.media.attachments import attachment_facts, local_files
+from server.media.store import MediaStore
 from server.services.delivery import deliveries, inbox_for, permitted_inboxes, send
 from server.services.relations import RelationError, find_remote_account
 from server.storage import follows as follow_store
@@ -206,7 +207,9 @@ async def delete(federation: Federation, author: Actor, post: Post) -> None:
     if post.actor_id != author.id:
         raise PostError("post", "only the author can delete a post")
     inboxes = await _recipients(federation, post, author)
+    media = (await media_store.attachments_for(federation.db, [post.id])).get(post.id, [])
     await post_store.delete_post(federation.db, post.id, post.uri)
+    await MediaStore.for_settings(federation.instance.settings).remove(*local_files(media))
     if post.visibility in FEDERATED_VISIBILITIES:
         addressing = address(post.visibility, followers=author.followers_uri or "",
                              mentions=[])

@@ -8,6 +8,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from federation.parse import host_of
+from moderation.domains import severity_for
 from server.activitypub.context import federation_of
 from server.media.proxy import ProxyRefused, fetch_proxied, url_of_token
 from server.media.store import CONTENT_TYPES, MediaStore
@@ -21,6 +23,7 @@ _MEDIA_HEADERS = {
     "Cache-Control": _LONG_CACHE,
     "Content-Security-Policy": "default-src 'none'; sandbox",
 }
+_NO_MEDIA = ("suspend", "reject-media")
 
 
 def _not_found() -> Response:
@@ -43,9 +46,13 @@ async def proxied_media(request: Request) -> Response:
     url = url_of_token(instance.secret_key, request.path_params["token"])
     if url is None:
         return _not_found()
+    federation = federation_of(request)
+    # Checked on every request, cache hits too: the policy may have changed since.
+    if await severity_for(federation.domains, host_of(url)) in _NO_MEDIA:
+        return _not_found()
     store = MediaStore.for_settings(instance.settings)
     try:
-        image = await fetch_proxied(federation_of(request).client, store, url)
+        image = await fetch_proxied(federation.client, store, url)
     except ProxyRefused as error:
         logger.info("media proxy: %s", error)
         return Response("that image is not available", status_code=502,

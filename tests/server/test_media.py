@@ -33,6 +33,7 @@ from server.services import posting, relations
 from server.storage import follows as follow_store
 from server.storage import inbound as inbound_store
 from server.storage import media as media_store
+from server.storage import policy as policy_store
 from server.storage import posts as post_store
 from server.storage.actors import get_actor
 from server.web.templating import environment
@@ -266,6 +267,16 @@ async def test_the_type_served_is_the_one_the_bytes_show(kinhaven: RunningInstan
     assert answer.headers["content-type"] == "image/jpeg"
 
 
+async def test_no_media_is_shown_from_domains_that_may_not_send_it(
+        kinhaven: RunningInstance) -> None:
+    async with run_origin({"/avatar": ("image/png", png())}) as (origin, hits):
+        path = proxy_url(kinhaven, f"{origin}/avatar")
+        assert (await kinhaven.client.get(path)).status_code == 200
+        await policy_store.block_domain(kinhaven.db, "127.0.0.1", severity="reject-media")
+        assert (await kinhaven.client.get(path)).status_code == 404, "not from the cache either"
+    assert hits["/avatar"] == 1
+
+
 async def test_tokens_we_did_not_sign_are_not_found(kinhaven: RunningInstance) -> None:
     async with run_origin({"/avatar": ("image/png", png())}) as (origin, hits):
         good = proxy_url(kinhaven, f"{origin}/avatar")
@@ -351,6 +362,9 @@ async def test_a_post_with_an_image_reaches_mastodon_with_its_alt_text(tmp_path:
         with pytest.raises(posting.PostError):
             await posting.publish(federation, member, "again", visibility="public",
                                   media_ids=[upload.id])
+        await posting.delete(federation, member, post)
+        for name in (upload.file_name, upload.preview_file_name):
+            assert (await kinhaven.client.get(f"/media/{name}")).status_code == 404
 
 
 async def test_a_remote_note_is_stored_with_its_attachments(tmp_path: Path) -> None:
