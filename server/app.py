@@ -27,7 +27,7 @@ from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
 from server.storage.database import Database
-from server.web import admin, auth, discovery, help, media, pages
+from server.web import admin, auth, compose, discovery, help, media, pages
 from server.web.forms import FormRejected
 from server.web.guards import NotAllowed, SignInRequired, login_url
 from server.web.responses import json_error
@@ -146,6 +146,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth.routes,
             *help.routes,
             *admin.routes,
+            *compose.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

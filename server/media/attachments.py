@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 
 from federation.notes import AttachmentFacts
-from server.media.images import process_upload
+from server.media.images import ProcessedImage, process_upload
 from server.media.store import MediaStore, media_url
 from server.storage import media as media_store
 from server.storage.database import Database
@@ -20,6 +20,12 @@ async def save_upload(db: Database, store: MediaStore, actor_id: int, data: byte
     """Process an upload and keep it, unattached, for the member's next post.
     Raises MediaRejected (with a reason fit to show) when the file is not usable."""
     processed = await asyncio.to_thread(process_upload, data)
+    return await save_processed(db, store, actor_id, processed, description=description)
+
+
+async def save_processed(db: Database, store: MediaStore, actor_id: int,
+                         processed: ProcessedImage, *, description: str = "") -> Attachment:
+    """Keep an image already processed (a form checks every upload before keeping any)."""
     name = store.new_name(processed.image.extension)
     preview_name = store.new_name(processed.preview.extension)
     await store.save(name, processed.image.data)

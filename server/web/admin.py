@@ -27,9 +27,9 @@ DESCRIPTION_LENGTH = 1000
 
 
 async def admin_index(request: Request) -> Response:
-    viewer = require_moderator(request)
+    require_moderator(request)
     pending = await account_store.pending_applications(db_of(request))
-    return render(request, "admin/index.html", {"pending": len(pending), "viewer": viewer})
+    return render(request, "admin/index.html", {"pending": len(pending)})
 
 
 async def applications_page(request: Request, *, errors: FieldErrors | None = None,

@@ -30,13 +30,13 @@ def render(
     request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
     instance = request.app.state.instance
-    html = environment.get_template(name).render(
-        request=request,
-        instance_domain=instance.settings.domain,
-        viewer=viewer_of(request),
-        csrf_token=csrf_token(request),
+    html = environment.get_template(name).render({
+        "request": request,
+        "instance_domain": instance.settings.domain,
+        "viewer": viewer_of(request),
+        "csrf_token": csrf_token(request),
         **context,
-    )
+    })
     # Pages differ by who is signed in, and may show private posts: never cache them.
     headers = {"Vary": "Accept, Cookie", "Cache-Control": "private, no-store"}
     return HTMLResponse(html, status_code=status_code, headers=headers)
