@@ -130,6 +130,13 @@ async def _process_images(form: FormData, errors: FieldErrors) -> list[tuple[Pro
 async def compose(request: Request) -> Response:
     viewer = require_viewer(request)
     form = await read_form(request, limit=MEDIA_FORM)
+    try:
+        return await _compose(request, viewer, form)
+    finally:
+        await form.close()
+
+
+async def _compose(request: Request, viewer: Viewer, form: FormData) -> Response:
     reply_to = text_field(form, "in_reply_to")
     parent = await _visible(request, viewer, int(reply_to)) if reply_to.isdigit() else None
     values, errors = _check_text(form)

@@ -35,11 +35,14 @@ async def read_form(request: Request, *, limit: int = SMALL_FORM) -> FormData:
             raise FormRejected(413, "That was more than this form can take.")
     request._body = bytes(body)  # starlette parses the form from the cached body
     try:
-        form = await request.form(max_files=4, max_fields=200, max_part_size=limit)
+        # Only forms that take uploads accept files at all.
+        max_files = 4 if limit > SMALL_FORM else 0
+        form = await request.form(max_files=max_files, max_fields=200, max_part_size=limit)
     except Exception as error:
         raise FormRejected(400, "That form could not be read. Please try again.") from error
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not csrf_matches(request, sent):
+        await form.close()
         raise FormRejected(
             403,
             "This form had expired or did not come from this site, so nothing was saved."
