@@ -176,8 +176,10 @@ async def test_reply_edit_delete_like_and_boost(kinhaven: RunningInstance) -> No
         first = await _only_post(kinhaven)
         reply_page = await bea.get(f"/compose?reply_to={first.id}")
         assert "Replying to" in reply_page.text and "first post" in reply_page.text
-        replied = await _compose(bea, {"text": "welcome!", "in_reply_to": str(first.id),
-                                       "visibility": "public"}, page=f"/compose?reply_to={first.id}")
+        replied = await _compose(
+            bea, {"text": "welcome!", "in_reply_to": str(first.id), "visibility": "public"},
+            page=f"/compose?reply_to={first.id}",
+        )
         assert replied.status_code == 303
         reply = await _only_post(kinhaven)
         assert reply.in_reply_to_id == first.id
