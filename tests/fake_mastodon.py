@@ -25,6 +25,7 @@ import html
 import itertools
 import json
 import logging
+import re
 import socket
 import time
 import uuid
@@ -40,6 +41,12 @@ import httpx
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from http_message_signatures import (
+    HTTPMessageSignaturesException,
+    HTTPMessageVerifier,
+    MappingKeyResolver,
+    algorithms,
+)
 from httpsig.sign import HeaderSigner
 from httpsig.verify import HeaderVerifier
 from starlette.applications import Starlette
@@ -244,6 +251,15 @@ def _matches(predicate: Callable[[Activity], bool], activity: Activity) -> bool:
         return False
 
 
+@dataclass
+class _SignedMessage:
+    """A received request as the RFC 9421 verifier reads it."""
+
+    method: str
+    url: str
+    headers: Any
+
+
 class FakeMastodon:
     """The fake server's state and behaviour; make one with `run_fake_mastodon`."""
 
@@ -255,12 +271,16 @@ class FakeMastodon:
         secure_mode: bool = False,
         signature_order: str = "4.7",
         verify_get_signatures: bool | None = None,
+        signature_scheme: str = "any",
     ) -> None:
         self.base_url = base_url
         self.domain = base_url.split("://", 1)[1]
         self.client = client
         self.secure_mode = secure_mode
         self.signature_order = signature_order
+        # "any": draft-cavage or RFC 9421, as Mastodon 4.5+ verifies; "rfc9421": a server
+        # that refuses draft-cavage with 401, so a sender must fall back to RFC 9421.
+        self.signature_scheme = signature_scheme
         self.verify_get_signatures = secure_mode if verify_get_signatures is None else (
             verify_get_signatures
         )
@@ -597,6 +617,39 @@ class FakeMastodon:
         return None
 
     async def _verify(self, request: Request, body: bytes | None) -> Verdict:
+        if "signature-input" in request.headers:
+            return await self._verify_rfc9421(request, body)
+        if self.signature_scheme == "rfc9421":
+            return Verdict(False, error="this server takes RFC 9421 signatures only")
+        return await self._verify_cavage(request, body)
+
+    async def _verify_rfc9421(self, request: Request, body: bytes | None) -> Verdict:
+        """RFC 9421 with an RFC 9530 Content-Digest, as Mastodon 4.5+ verifies them, checked
+        with the independent `http-message-signatures` package."""
+        found = re.search(r'keyid="([^"]+)"', request.headers["signature-input"])
+        if found is None:
+            return Verdict(False, error="Signature-Input has no keyid")
+        key_id = found.group(1)
+        required = ["@method", "@target-uri"]
+        if request.method == "POST":
+            required.append("content-digest")
+        try:
+            pem, owner = await self._public_key(key_id)
+        except KeyFetchError as error:
+            return Verdict(False, key_id, error=str(error))
+        verifier = HTTPMessageVerifier(
+            signature_algorithm=algorithms.RSA_V1_5_SHA256,
+            key_resolver=MappingKeyResolver(public_keys={key_id: pem.encode()}, private_keys={}),
+        )
+        message = _SignedMessage(request.method, str(request.url), request.headers)
+        try:
+            verifier.verify(message, max_age=timedelta(hours=1), require_components=required,
+                            body=body if request.method == "POST" else None)
+        except HTTPMessageSignaturesException as error:
+            return Verdict(False, key_id, error=f"RFC 9421: {error}")
+        return Verdict(True, key_id, owner)
+
+    async def _verify_cavage(self, request: Request, body: bytes | None) -> Verdict:
         """Mastodon's draft-cavage checks (MASTODON-INTEROP.md §3), verified with httpsig."""
         header = request.headers.get("signature")
         if header is None:
@@ -1139,6 +1192,7 @@ async def run_fake_mastodon(
     secure_mode: bool = False,
     signature_order: str = "4.7",
     verify_get_signatures: bool | None = None,
+    signature_scheme: str = "any",
 ) -> AsyncIterator[FakeMastodon]:
     """Serve a FakeMastodon on a free 127.0.0.1 port for the duration of the block.
 
@@ -1154,7 +1208,7 @@ async def run_fake_mastodon(
     async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
         fake = FakeMastodon(
             base_url, client, secure_mode=secure_mode, signature_order=signature_order,
-            verify_get_signatures=verify_get_signatures,
+            verify_get_signatures=verify_get_signatures, signature_scheme=signature_scheme,
         )
         config = uvicorn.Config(
             fake.app, lifespan="off", log_level="warning", access_log=False, ws="none"

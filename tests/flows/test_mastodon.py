@@ -462,3 +462,32 @@ async def test_unknown_key_is_refused(world: World) -> None:
     assert response.status_code == 401
     assert "unknown key" in response.json()["error"]
     await _nothing_stored(world, create)
+
+
+async def test_rfc9421_only_server_gets_our_deliveries_after_one_fallback(
+    tmp_path: Path,
+) -> None:
+    """A server that refuses draft-cavage with 401 (as a Mastodon that only takes RFC 9421
+    would) receives our Follow signed with RFC 9421 and an RFC 9530 Content-Digest, checked
+    by an independent implementation of RFC 9421."""
+    async with run_instance(tmp_path) as kinhaven, \
+            run_fake_mastodon(signature_scheme="rfc9421") as mastodon:
+        member = await get_actor(kinhaven.db, await kinhaven.add_member("alice"))
+        assert member is not None
+        federation: Federation = kinhaven.app.state.federation
+        carol = mastodon.add_account("carol")
+        remote = await relations.find_remote_account(federation, mastodon.handle(carol))
+        await relations.follow(federation, member, remote)
+        follow = await mastodon.wait_for(lambda a: a["type"] == "Follow")
+        assert follow["actor"] == member.uri
+        attempts = [r for r in mastodon.inbox if r.activity and r.activity["type"] == "Follow"]
+        assert [r.signature_ok for r in attempts] == [False, True]
+        assert "signature-input" not in attempts[0].headers
+        accepted = attempts[1]
+        assert accepted.headers["content-digest"].startswith("sha-256=:")
+        assert "keyid=" in accepted.headers["signature-input"]
+
+        async def following() -> bool:
+            return await follow_store.is_following(kinhaven.db, member.id, remote.id)
+
+        await wait_until(following, what="the Accept from the RFC 9421 server")
