@@ -12,7 +12,8 @@ from federation.collections import ordered_collection, ordered_collection_page
 from federation.notes import NOTE_CONTEXT, build_create, build_note
 from server.activitypub.authorized import refused_unsigned
 from server.activitypub.context import federation_of
-from server.activitypub.convert import to_actor_facts, to_note_facts
+from server.activitypub.convert import to_actor_facts
+from server.services.posting import note_facts
 from server.storage import accounts as account_store
 from server.storage import follows as follow_store
 from server.storage import posts as post_store
@@ -179,7 +180,11 @@ async def outbox(request: Request) -> Response:
     posts = await post_store.list_public_posts(
         db, actor.id, limit=OUTBOX_PAGE_SIZE, max_id=max_id, min_id=min_id
     )
-    items = [build_create(build_note(to_note_facts(p, actor)), with_context=False) for p in posts]
+    federation = federation_of(request)
+    items = [
+        build_create(build_note(await note_facts(federation, p, actor)), with_context=False)
+        for p in posts
+    ]
     cursor = "" if max_id is None else f"max_id={max_id}&"
     cursor += "" if min_id is None else f"min_id={min_id}&"
     full = len(posts) == OUTBOX_PAGE_SIZE

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from federation.keys import generate_key_pair
+from server.media.attachments import save_upload
+from server.media.store import MediaStore
+from server.services import posting
+from server.storage.actors import get_actor
 from server.storage.accounts import set_network_hidden
 from server.storage.actors import NewActor, insert_actor
 from server.storage.follows import insert_follow
@@ -137,3 +145,22 @@ async def test_profile_page_shows_public_posts_only(kinhaven: RunningInstance) -
     assert "secret-public" in page.text
     for hidden in ("local", "followers", "direct", "unlisted"):
         assert f"secret-{hidden}" not in page.text
+
+
+async def test_outbox_notes_carry_tags_and_attachments(kinhaven: RunningInstance) -> None:
+    """The outbox shows a Note as its Create delivered it: hashtags, mentions, images."""
+    alice = await get_actor(kinhaven.db, await kinhaven.add_member("alice"))
+    assert alice is not None
+    picture = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 200, 10)).save(picture, "PNG")
+    upload = await save_upload(kinhaven.db, MediaStore.for_settings(kinhaven.settings), alice.id,
+                               picture.getvalue(), description="a green square")
+    federation = kinhaven.app.state.federation
+    await posting.publish(federation, alice, "Green things #Calm", visibility="public",
+                          media_ids=[upload.id])
+    page = await kinhaven.client.get(f"{alice.outbox_uri}?page=true", headers=ACCEPT)
+    note = page.json()["orderedItems"][0]["object"]
+    assert {"type": "Hashtag", "href": f"{kinhaven.base_url}/tags/calm", "name": "#calm"} in (
+        note["tag"])
+    assert [a["name"] for a in note["attachment"]] == ["a green square"]
+    assert note["attachment"][0]["url"].startswith(f"{kinhaven.base_url}/media/")
