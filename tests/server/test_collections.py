@@ -8,9 +8,8 @@ from federation.keys import generate_key_pair
 from server.media.attachments import save_upload
 from server.media.store import MediaStore
 from server.services import posting
-from server.storage.actors import get_actor
 from server.storage.accounts import set_network_hidden
-from server.storage.actors import NewActor, insert_actor
+from server.storage.actors import NewActor, get_actor, insert_actor
 from server.storage.follows import insert_follow
 from server.storage.posts import insert_local_post
 from tests.instances import RunningInstance
