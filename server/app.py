@@ -28,6 +28,7 @@ from server.instance import prepare_instance
 from server.storage import accounts as account_store
 from server.storage.database import Database
 from server.web import admin, auth, compose, discovery, help, media, pages
+from server.web import settings as settings_pages
 from server.web.forms import FormRejected
 from server.web.guards import NotAllowed, SignInRequired, login_url
 from server.web.responses import json_error
@@ -147,6 +148,7 @@ def create_app(settings: Settings) -> Starlette:
             *help.routes,
             *admin.routes,
             *compose.routes,
+            *settings_pages.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

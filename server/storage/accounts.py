@@ -196,13 +196,13 @@ async def close_account(db: Database, actor_id: int) -> None:
         await tx.execute("DELETE FROM access_tokens WHERE account_id = ?", (actor_id,))
         await tx.execute("DELETE FROM sessions WHERE account_id = ?", (actor_id,))
         await tx.execute(
-            "UPDATE accounts SET password_hash = '', email = NULL, approved = 0"
+            "UPDATE accounts SET password_hash = '', email = NULL, approved = 0, bio_source = ''"
             " WHERE actor_id = ?",
             (actor_id,),
         )
         await tx.execute(
-            "UPDATE actors SET deleted_at = ?, display_name = '', summary_html = ''"
-            " WHERE id = ?",
+            "UPDATE actors SET deleted_at = ?, display_name = '', summary_html = '',"
+            " icon_url = NULL, icon_media_type = NULL WHERE id = ?",
             (now_text(), actor_id),
         )
 
@@ -262,6 +262,15 @@ async def set_privacy(db: Database, actor_id: int, choices: PrivacyChoices) -> N
             (int(choices.manually_approves_followers), int(choices.discoverable), now_text(),
              actor_id),
         )
+
+
+UNTIL_I_COME_BACK = "9999-12-31T23:59:59.999Z"
+"""`break_until` for a break with no end date: later than any real moment."""
+
+
+def on_break(account: Account, *, at: str | None = None) -> bool:
+    """Whether the member is taking a break now (or at the timestamp `at`)."""
+    return account.break_until is not None and account.break_until > (at or now_text())
 
 
 async def set_break(db: Database, actor_id: int, until: str | None) -> None:
