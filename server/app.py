@@ -27,7 +27,7 @@ from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
 from server.storage.database import Database
-from server.web import admin, auth, compose, discovery, help, media, pages
+from server.web import admin, auth, compose, discovery, help, media, notifications, pages, people
 from server.web import settings as settings_pages
 from server.web.forms import FormRejected
 from server.web.guards import NotAllowed, SignInRequired, login_url
@@ -148,6 +148,8 @@ def create_app(settings: Settings) -> Starlette:
             *help.routes,
             *admin.routes,
             *compose.routes,
+            *people.routes,
+            *notifications.routes,
             *settings_pages.routes,
             *pages.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 from server.clock import now_text
-from server.storage.database import Database
+from server.storage.actors import Actor, actor_from_row
+from server.storage.database import Database, Row
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,78 @@ async def list_notifications(db: Database, account_id: int, *, limit: int = 40
         (account_id, limit),
     )
     return [Notification(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A notification as the member's list shows it: who did it and to which post."""
+
+    id: int
+    kind: str
+    created_at: str
+    read_at: str | None
+    actor: Actor | None
+    post_id: int | None
+    post_visibility: str | None
+
+    @property
+    def direct(self) -> bool:
+        return self.post_visibility == "direct"
+
+
+_ACTOR = ", ".join(f"a.{column.name}" for column in fields(Actor))
+
+# Quiet mode holds back mentions and replies (direct messages are mentions too) from
+# remote people the member does not follow. Decided at read time, so following someone
+# later brings what they sent into the main list.
+_HELD = (
+    "coalesce(? AND n.kind IN ('mention', 'reply') AND a.local = 0"
+    " AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = n.account_id"
+    "  AND f.followee_id = n.from_actor_id AND f.state = 'accepted'), 0)"
+)
+
+
+def _shown(row: Row) -> Shown:
+    values = dict(row)
+    head = [values.pop(name) for name in ("n_id", "n_kind", "n_created_at", "n_read_at",
+                                          "n_post_id", "n_post_visibility")]
+    actor = None if values["id"] is None else actor_from_row(values)  # type: ignore[arg-type]
+    return Shown(id=head[0], kind=head[1], created_at=head[2], read_at=head[3], actor=actor,
+                 post_id=head[4], post_visibility=head[5])
+
+
+async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, waiting: bool,
+                          before: int | None = None, limit: int = 30) -> list[Shown]:
+    """The member's notifications newest first, `limit` from below the id `before`:
+    the main list, or (`waiting`) what quiet mode holds back. Anything from people the
+    member blocks or mutes is left out of both."""
+    rows = await db.fetch_all(
+        "SELECT n.id AS n_id, n.kind AS n_kind, n.created_at AS n_created_at,"
+        " n.read_at AS n_read_at, n.post_id AS n_post_id,"
+        f" p.visibility AS n_post_visibility, {_ACTOR}"
+        " FROM notifications n LEFT JOIN actors a ON a.id = n.from_actor_id"
+        " LEFT JOIN posts p ON p.id = n.post_id"
+        " WHERE n.account_id = ? AND n.id < ?"
+        " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = n.account_id"
+        "  AND b.target_id = n.from_actor_id)"
+        " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.actor_id = n.account_id"
+        "  AND m.target_id = n.from_actor_id)"
+        f" AND {_HELD} = ?"
+        " ORDER BY n.id DESC LIMIT ?",
+        (account_id, before if before is not None else 2**62, int(quiet_mode), int(waiting),
+         limit),
+    )
+    return [_shown(row) for row in rows]
+
+
+async def mark_read(db: Database, account_id: int, ids: Sequence[int]) -> None:
+    """The notifications a member has just been shown are read, in one UPDATE."""
+    if not ids:
+        return
+    marks = ", ".join("?" for _ in ids)
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE notifications SET read_at = ? WHERE account_id = ? AND read_at IS NULL"
+            f" AND id IN ({marks})",
+            (now_text(), account_id, *ids),
+        )
