@@ -163,15 +163,15 @@ async def main() -> None:
                    "KINHAVEN_DATABASE": str(database), "KINHAVEN_INSECURE_FEDERATION": "1"}
             subprocess.run([kinhaven, "user", "create", "member", "--password", "bench password"],
                            env={**os.environ, **env}, check=True, capture_output=True)
-            processes = [
-                start([sys.executable, "-m", "uvicorn", f"bench.baseline_apps:{name}_app",
-                       "--port", str(ports[name]), "--log-level", "error"],
-                      {"BENCH_KEY_FILE": str(key_file)}, ports[name])
-                for name in ("bare", "verifying")
-            ]
-            processes.append(start([kinhaven, "serve", "--port", str(ports["kinhaven"])], env,
-                                   ports["kinhaven"]))
+            processes: list[subprocess.Popen[bytes]] = []
             try:
+                for name in ("bare", "verifying"):
+                    processes.append(start(
+                        [sys.executable, "-m", "uvicorn", f"bench.baseline_apps:{name}_app",
+                         "--port", str(ports[name]), "--log-level", "error"],
+                        {"BENCH_KEY_FILE": str(key_file)}, ports[name]))
+                processes.append(start([kinhaven, "serve", "--port", str(ports["kinhaven"])],
+                                       env, ports["kinhaven"]))
                 urls = {name: f"http://127.0.0.1:{port}/inbox" for name, port in ports.items()}
                 member = f"http://127.0.0.1:{ports['kinhaven']}/users/member"
                 await blast(urls["kinhaven"], signed(urls["kinhaven"],
