@@ -131,7 +131,7 @@ async def test_outbox_lists_public_posts_only(kinhaven: RunningInstance) -> None
     assert [a["object"]["id"] for a in last["orderedItems"]] == ids[-20:]
 
 
-async def test_profile_page_shows_public_posts_only(kinhaven: RunningInstance) -> None:
+async def test_profile_page_shows_public_and_unlisted_posts_only(kinhaven: RunningInstance) -> None:
     alice = await kinhaven.add_member("alice")
     for visibility in ("public", "local", "followers", "direct", "unlisted"):
         await insert_local_post(
@@ -141,8 +141,9 @@ async def test_profile_page_shows_public_posts_only(kinhaven: RunningInstance) -
             content_html=f"<p>secret-{visibility}</p>", source_text="", visibility=visibility,
         )
     page = await kinhaven.client.get("/@alice")
-    assert "secret-public" in page.text
-    for hidden in ("local", "followers", "direct", "unlisted"):
+    # Unlisted posts are kept off timelines, not off their author's profile.
+    assert "secret-public" in page.text and "secret-unlisted" in page.text
+    for hidden in ("local", "followers", "direct"):
         assert f"secret-{hidden}" not in page.text
 
 

@@ -1,0 +1,307 @@
+"""Timelines, profiles and threads: posts a reader may see, newest first, by keyset.
+
+Each list walks an index from its cursor (`max_id`) down, with the SQL half of the
+visibility rules in the query; the rows it returns then pass `ReaderFilter`. When that
+filter drops rows the walk carries on from where it stopped, so a page is full unless
+the list has ended, and the next page starts after the last post shown (never OFFSET).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
+
+from server.storage.database import Database, Row
+from server.storage.posts import Post
+from server.storage.visibility import (
+    Place,
+    Reader,
+    ReaderFilter,
+    relations_clause,
+    visible_clause,
+)
+
+PAGE_SIZE = 20
+MAX_SCANS = 8
+"""Batches one page may read before it stops and lets the reader ask for more."""
+THREAD_DEPTH = 40
+THREAD_REPLIES = 300
+
+_POST_FIELDS = [field.name for field in fields(Post)]
+_SELECT = ", ".join(f"p.{name}" for name in _POST_FIELDS) + ", a.domain AS author_domain"
+_FROM = (
+    " FROM posts p JOIN actors a ON a.id = p.actor_id"
+    " LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a list: a post, or a boost of it by `boosted_by` (an actor id)."""
+
+    post: Post
+    boosted_by: int | None = None
+    boost_id: int | None = None
+    sort_key: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    next_max_id: str | None
+    """The cursor for "Older posts", or None at the end of the list."""
+
+
+def _post(row: Row) -> Post:
+    values = {name: row[name] for name in _POST_FIELDS}
+    values["local"] = bool(values["local"])
+    values["sensitive"] = bool(values["sensitive"])
+    return Post(**values)
+
+
+def parse_max_id(text: str | None) -> int | None:
+    """A post-id cursor from the query string; anything else means the first page."""
+    if text is None or not text.isdigit() or len(text) > 19:
+        return None
+    return int(text)
+
+
+async def _keeps(filters: ReaderFilter, reader: Reader, row: Row, *domains: str) -> bool:
+    return await filters.keeps(
+        domains=[row["author_domain"], *domains], summary=row["summary"],
+        content_html=row["content_html"], own=row["actor_id"] == reader.actor_id,
+    )
+
+
+async def _by_id(
+    db: Database, reader: Reader, place: Place, where: str, params: list[object],
+    max_id: int | None, *, limit: int = PAGE_SIZE, index: str = "",
+) -> Page:
+    """Walk posts by id downwards under `where` (plus the visibility rules)."""
+    clause, clause_params = visible_clause(reader, place)
+    filters = await ReaderFilter.load(db, reader)
+    kept: list[Entry] = []
+    cursor = max_id
+    for _ in range(MAX_SCANS):
+        bound = "" if cursor is None else " AND p.id < ?"
+        rows = await db.fetch_all(
+            f"SELECT {_SELECT} FROM posts p{index} JOIN actors a ON a.id = p.actor_id"
+            " LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
+            f" WHERE {where} AND {clause}{bound} ORDER BY p.id DESC LIMIT ?",
+            [*params, *clause_params, *([] if cursor is None else [cursor]), limit + 1],
+        )
+        for row in rows:
+            if await _keeps(filters, reader, row):
+                if len(kept) == limit:
+                    return Page(kept, str(kept[-1].post.id))
+                kept.append(Entry(_post(row)))
+        if len(rows) <= limit:
+            return Page(kept, None)
+        cursor = int(rows[-1]["id"])
+    return Page(kept, str(cursor))
+
+
+async def community(db: Database, reader: Reader, max_id: int | None) -> Page:
+    return await _by_id(db, reader, Place.COMMUNITY, "p.local = 1", [], max_id,
+                        index=" INDEXED BY posts_local_id")
+
+
+async def federated(db: Database, reader: Reader, max_id: int | None) -> Page:
+    return await _by_id(db, reader, Place.FEDERATED, "p.visibility = 'public'", [], max_id,
+                        index=" INDEXED BY posts_visibility")
+
+
+async def tagged(db: Database, reader: Reader, tag: str, max_id: int | None) -> Page:
+    return await _by_id(
+        db, reader, Place.TAG,
+        "p.id IN (SELECT post_id FROM post_tags WHERE tag = ?)", [tag.lower()], max_id,
+    )
+
+
+async def profile(db: Database, reader: Reader, actor_id: int, max_id: int | None) -> Page:
+    return await _by_id(db, reader, Place.PROFILE, "p.actor_id = ?", [actor_id], max_id)
+
+
+async def visible_post(db: Database, reader: Reader, post_id: int) -> Post | None:
+    """The post if `reader` may open it on its own page, else None (absent or not theirs)."""
+    posts = await _visible_ids(db, reader, [post_id])
+    return posts.get(post_id)
+
+
+async def _visible_ids(db: Database, reader: Reader, ids: list[int]) -> dict[int, Post]:
+    if not ids:
+        return {}
+    clause, params = visible_clause(reader, Place.THREAD)
+    filters = await ReaderFilter.load(db, reader)
+    marks = ", ".join("?" for _ in ids)
+    rows = await db.fetch_all(
+        f"SELECT {_SELECT}{_FROM} WHERE p.id IN ({marks}) AND {clause}", [*ids, *params]
+    )
+    return {int(row["id"]): _post(row) for row in rows if await _keeps(filters, reader, row)}
+
+
+@dataclass(frozen=True)
+class Thread:
+    ancestors: list[Post]
+    post: Post
+    replies: list[Post]
+    """Replies at any depth, in the order they were written; each one's parent is shown."""
+
+
+async def thread(db: Database, reader: Reader, post_id: int) -> Thread | None:
+    focal = await visible_post(db, reader, post_id)
+    if focal is None:
+        return None
+    up = await db.fetch_all(
+        "WITH RECURSIVE up (id, depth) AS (SELECT ?, 0 UNION ALL"
+        " SELECT p.in_reply_to_id, up.depth + 1 FROM posts p JOIN up ON p.id = up.id"
+        " WHERE p.in_reply_to_id IS NOT NULL AND up.depth < ?)"
+        " SELECT id FROM up WHERE depth > 0 ORDER BY depth DESC",
+        (post_id, THREAD_DEPTH),
+    )
+    ancestor_ids = [int(row[0]) for row in up]
+    ancestors = await _visible_ids(db, reader, ancestor_ids)
+    down = await db.fetch_all(
+        "WITH RECURSIVE down (id, depth) AS (SELECT ?, 0 UNION ALL"
+        " SELECT p.id, down.depth + 1 FROM posts p JOIN down ON p.in_reply_to_id = down.id"
+        " WHERE down.depth < ? LIMIT ?)"
+        " SELECT id FROM down WHERE depth > 0",
+        (post_id, THREAD_DEPTH, THREAD_REPLIES),
+    )
+    found = await _visible_ids(db, reader, [int(row[0]) for row in down])
+    shown = {post_id}
+    replies = []
+    for reply in sorted(found.values(), key=lambda post: post.id):
+        if reply.in_reply_to_id in shown:
+            shown.add(reply.id)
+            replies.append(reply)
+    return Thread([ancestors[i] for i in ancestor_ids if i in ancestors], focal, replies)
+
+
+# The home timeline: posts of the people the reader follows and their own, and boosts
+# by the people they follow, merged by the time each arrived here. Its cursor names
+# that time and the entry, `<created_at>_<p|b><id>`, since posts and boosts have
+# separate ids.
+
+_HOME_CURSOR = re.compile(r"\A(\d{4}-\d\d-\d\dT[\d:.]+Z)_([pb])(\d{1,19})\Z")
+_FOLLOWED = "SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted'"
+
+
+@dataclass(frozen=True)
+class HomeCursor:
+    stamp: str
+    kind: str
+    id: int
+
+    @classmethod
+    def parse(cls, text: str | None) -> HomeCursor | None:
+        match = _HOME_CURSOR.match(text or "")
+        return None if match is None else cls(match[1], match[2], int(match[3]))
+
+    def __str__(self) -> str:
+        return f"{self.stamp}_{self.kind}{self.id}"
+
+
+def _bound(cursor: HomeCursor | None, kind: str, stamp: str, row_id: str
+           ) -> tuple[str, list[object]]:
+    """`(stamp, kind, id) < cursor`, ordering the kinds 'b' < 'p'."""
+    if cursor is None:
+        return "", []
+    if cursor.kind == kind:
+        return (f" AND {stamp} <= ? AND NOT ({stamp} = ? AND {row_id} >= ?)",
+                [cursor.stamp, cursor.stamp, cursor.id])
+    return (f" AND {stamp} < ?" if kind > cursor.kind else f" AND {stamp} <= ?"), [cursor.stamp]
+
+
+async def _walk(
+    fetch: Callable[[HomeCursor | None], Awaitable[list[Row]]],
+    key: Callable[[Row], HomeCursor],
+    keep: Callable[[Row], Awaitable[bool]],
+    entry: Callable[[Row], Entry],
+    cursor: HomeCursor | None,
+) -> tuple[list[Entry], bool]:
+    """Up to PAGE_SIZE kept entries after `cursor`; and whether the list may go on."""
+    kept: list[Entry] = []
+    for _ in range(MAX_SCANS):
+        rows = await fetch(cursor)
+        for row in rows:
+            if await keep(row):
+                kept.append(entry(row))
+                if len(kept) == PAGE_SIZE:
+                    return kept, True
+        if len(rows) < PAGE_SIZE:
+            return kept, False
+        cursor = key(rows[-1])
+    return kept, True
+
+
+async def home(db: Database, reader: Reader, max_id: str | None) -> Page:
+    assert reader.actor_id is not None
+    viewer = reader.actor_id
+    cursor = HomeCursor.parse(max_id)
+    filters = await ReaderFilter.load(db, reader)
+    clause, clause_params = visible_clause(reader, Place.HOME)
+
+    async def fetch_posts(after: HomeCursor | None) -> list[Row]:
+        bound, bound_params = _bound(after, "p", "p.created_at", "p.id")
+        return await db.fetch_all(
+            # Walking arrival order finds the newest posts of active people at once; the
+            # planner would otherwise gather every post of everyone followed and sort.
+            f"SELECT {_SELECT} FROM posts p INDEXED BY posts_created"
+            " JOIN actors a ON a.id = p.actor_id LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
+            f" WHERE p.actor_id IN ({_FOLLOWED} UNION ALL SELECT ?)"
+            f" AND {clause}{bound} ORDER BY p.created_at DESC, p.id DESC LIMIT ?",
+            [viewer, viewer, *clause_params, *bound_params, PAGE_SIZE],
+        )
+
+    async def fetch_boosts(after: HomeCursor | None) -> list[Row]:
+        bound, bound_params = _bound(after, "b", "bo.created_at", "bo.id")
+        booster, booster_params = relations_clause(reader, "bo.actor_id")
+        return await db.fetch_all(
+            f"SELECT {_SELECT}, bo.id AS boost_id, bo.actor_id AS booster_id,"
+            " bo.created_at AS boosted_at, ba.domain AS booster_domain"
+            f" FROM boosts bo JOIN posts p ON p.id = bo.post_id"
+            " JOIN actors a ON a.id = p.actor_id LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
+            " JOIN actors ba ON ba.id = bo.actor_id"
+            " LEFT JOIN accounts bac ON bac.actor_id = bo.actor_id"
+            f" WHERE bo.actor_id IN ({_FOLLOWED}) AND {clause} AND {booster}{bound}"
+            " ORDER BY bo.created_at DESC, bo.id DESC LIMIT ?",
+            [viewer, *clause_params, *booster_params, *bound_params, PAGE_SIZE],
+        )
+
+    def post_key(row: Row) -> HomeCursor:
+        return HomeCursor(row["created_at"], "p", int(row["id"]))
+
+    def boost_key(row: Row) -> HomeCursor:
+        return HomeCursor(row["boosted_at"], "b", int(row["boost_id"]))
+
+    async def keep_post(row: Row) -> bool:
+        return await _keeps(filters, reader, row)
+
+    async def keep_boost(row: Row) -> bool:
+        return await _keeps(filters, reader, row, row["booster_domain"])
+
+    posts, more_posts = await _walk(
+        fetch_posts, post_key, keep_post,
+        lambda row: Entry(_post(row), sort_key=str(post_key(row))), cursor)
+    boosts, more_boosts = await _walk(
+        fetch_boosts, boost_key, keep_boost,
+        lambda row: Entry(_post(row), int(row["booster_id"]), int(row["boost_id"]),
+                          str(boost_key(row))), cursor)
+    merged = sorted([*posts, *boosts], key=lambda e: _order(e.sort_key), reverse=True)
+    page = merged[:PAGE_SIZE]
+    more = more_posts or more_boosts or len(merged) > PAGE_SIZE
+    entries: list[Entry] = []
+    seen: set[int] = set()
+    for item in page:
+        if item.post.id not in seen:
+            seen.add(item.post.id)
+            entries.append(item)
+    return Page(entries, page[-1].sort_key if more and page else None)
+
+
+def _order(sort_key: str) -> tuple[str, str, int]:
+    cursor = HomeCursor.parse(sort_key)
+    assert cursor is not None
+    return cursor.stamp, cursor.kind, cursor.id
