@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import bench_fanout, bench_inbox
+from bench import bench_fanout, bench_inbox, bench_timeline
 
 
 def main() -> None:
     asyncio.run(bench_inbox.main())
     asyncio.run(bench_fanout.main())
+    asyncio.run(bench_timeline.main())
 
 
 if __name__ == "__main__":
