@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.storage import mutes as mute_store
 from server.storage.actors import get_actor
-from server.web.reading import sign_in_redirect
-from server.web.sessions import Viewer, csrf_matches, viewer_of
+from server.web.forms import read_form, text_field
+from server.web.guards import require_viewer
+from server.web.sessions import Viewer
 from server.web.state import db_of
 from server.web.templating import render
 
@@ -20,28 +22,15 @@ def profile_path(username: str, domain: str, *, local: bool) -> str:
     return f"/@{username}" if local else f"/@{username}@{domain}"
 
 
-async def _signed_form(request: Request) -> tuple[Viewer | None, dict[str, str], Response | None]:
-    """The viewer and the submitted fields, or the answer to give instead (not signed
-    in, or a form without its CSRF token)."""
-    viewer = viewer_of(request)
-    if viewer is None:
-        return None, {}, sign_in_redirect(request)
-    form = await request.form()
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    if not csrf_matches(request, fields.get("csrf_token", "")):
-        page = render(request, "message.html", {
-            "title": "Please try again",
-            "message": "That form had expired. Go back, reload the page and try again.",
-        }, status_code=403)
-        return None, {}, page
-    return viewer, fields, None
+async def _signed_form(request: Request) -> tuple[Viewer, FormData]:
+    """The signed-in viewer and their form, its CSRF token checked (or the exceptions the
+    app turns into a sign-in redirect and a kind refusal)."""
+    viewer = require_viewer(request)
+    return viewer, await read_form(request)
 
 
 async def _set_mute(request: Request, *, muted: bool) -> Response:
-    viewer, _, refusal = await _signed_form(request)
-    if refusal is not None:
-        return refusal
-    assert viewer is not None
+    viewer, _ = await _signed_form(request)
     db = db_of(request)
     target = await get_actor(db, int(request.path_params["actor_id"]))
     if target is None or target.id == viewer.actor.id or target.actor_type != "Person":
@@ -72,18 +61,12 @@ async def _words_page(request: Request, viewer: Viewer, *, error: str | None = N
 
 
 async def muted_words_page(request: Request) -> Response:
-    viewer = viewer_of(request)
-    if viewer is None:
-        return sign_in_redirect(request)
-    return await _words_page(request, viewer)
+    return await _words_page(request, require_viewer(request))
 
 
 async def add_muted_word(request: Request) -> Response:
-    viewer, fields, refusal = await _signed_form(request)
-    if refusal is not None:
-        return refusal
-    assert viewer is not None
-    phrase = fields.get("phrase", "")
+    viewer, form = await _signed_form(request)
+    phrase = text_field(form, "phrase", strip=False)
     try:
         await mute_store.add_muted_word(db_of(request), viewer.actor.id, phrase)
     except mute_store.InvalidPhrase as error:
@@ -93,11 +76,8 @@ async def add_muted_word(request: Request) -> Response:
 
 
 async def remove_muted_word(request: Request) -> Response:
-    viewer, fields, refusal = await _signed_form(request)
-    if refusal is not None:
-        return refusal
-    assert viewer is not None
-    word_id = fields.get("word_id", "")
+    viewer, form = await _signed_form(request)
+    word_id = text_field(form, "word_id")
     if word_id.isdigit():
         await mute_store.remove_muted_word(db_of(request), viewer.actor.id, int(word_id))
     return RedirectResponse(MUTED_WORDS_PATH, status_code=303)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from server.storage import cards as card_store
 from server.storage.timelines import Page
@@ -19,12 +19,6 @@ from server.web.templating import render
 def reader_of(request: Request) -> Reader:
     viewer = viewer_of(request)
     return ANONYMOUS if viewer is None else Reader(viewer.actor.id)
-
-
-def sign_in_redirect(request: Request) -> Response:
-    """303 to the sign-in page, coming back here afterwards."""
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(path, safe='/')}", status_code=303)
 
 
 def older_url(request: Request, page: Page) -> str | None:

@@ -10,7 +10,9 @@ from server.storage import cards as card_store
 from server.storage import timelines
 from server.storage.actors import get_local_actor_by_username
 from server.storage.settings import get_setting
-from server.web.reading import reader_of, render_list, sign_in_redirect
+from server.storage.visibility import Reader
+from server.web.guards import require_viewer
+from server.web.reading import reader_of, render_list
 from server.web.state import db_of
 from server.web.templating import render
 
@@ -23,9 +25,7 @@ async def federated_timeline_on(request: Request) -> bool:
 
 
 async def home_timeline(request: Request) -> Response:
-    reader = reader_of(request)
-    if not reader.member:
-        return sign_in_redirect(request)
+    reader = Reader(require_viewer(request).actor.id)
     page = await timelines.home(db_of(request), reader, request.query_params.get("max_id"))
     return await render_list(request, page, "timeline.html", {
         "title": "Home", "heading": "Home",
