@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.activitypub.authorized import SECURE_MODE_SETTING
 from server.clock import now, to_text
 from server.community import REGISTRATION_MODES, load_choices, save_choices
 from server.storage import accounts as account_store
@@ -76,6 +77,7 @@ async def _settings_context(request: Request) -> dict[str, object]:
         "modes": list(REGISTRATION_MODES.items()),
         "rules_text": "\n".join(rule.text for rule in await community_store.list_rules(db)),
         "federated_timeline": (await get_setting(db, "federated_timeline")) != "off",
+        "secure_mode": (await get_setting(db, SECURE_MODE_SETTING)) == "1",
         "invites": await community_store.list_invites(db),
         "errors": {},
     }
@@ -120,6 +122,7 @@ async def save_settings(request: Request) -> Response:
     await community_store.replace_rules(db, rules)
     await set_setting(db, "federated_timeline", "on" if checkbox(form, "federated_timeline")
                       else "off")
+    await set_setting(db, SECURE_MODE_SETTING, "1" if checkbox(form, "secure_mode") else "0")
     return RedirectResponse("/admin/settings?saved=1", status_code=303)
 
 

@@ -264,8 +264,12 @@ async def test_admin_sets_crisis_resources_and_rules(kinhaven: RunningInstance) 
         saved = await submit(admin, "/admin/settings", "/admin/settings", {
             "registrations": "approval", "rules": "Be gentle.\n\nListen first.",
             "crisis_resources": "Call the Haven line: 0800 000 000",
-            "description": "A place to be heard.", "federated_timeline": "on"})
+            "description": "A place to be heard.", "federated_timeline": "on",
+            "secure_mode": "on"})
         assert saved.status_code == 303
+    unsigned = await kinhaven.client.get("/users/ada",
+                                         headers={"Accept": "application/activity+json"})
+    assert unsigned.status_code == 401
     help_page = (await kinhaven.client.get("/help")).text
     assert "Haven line" in help_page and "Samaritans" not in help_page
     assert [rule.text for rule in await community_store.list_rules(kinhaven.db)] == [
