@@ -23,6 +23,8 @@ class NotAllowed(Exception):
 def require_viewer(request: Request) -> Viewer:
     viewer = viewer_of(request)
     if viewer is None:
+        if request.method != "GET":  # a form cannot be re-sent after signing in
+            raise SignInRequired("/home")
         path = request.url.path
         if request.url.query:
             path = f"{path}?{request.url.query}"

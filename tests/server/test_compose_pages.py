@@ -159,7 +159,7 @@ async def test_oversized_form_and_wrong_token_keep_nothing(kinhaven: RunningInst
     assert await _counts(kinhaven) == before
     anonymous = await kinhaven.client.post("/compose", data={"text": "hi"})
     assert anonymous.status_code == 303
-    assert anonymous.headers["location"].startswith("/login")
+    assert anonymous.headers["location"] == "/login?next=/home"
     assert await _counts(kinhaven) == before
 
 
