@@ -11,7 +11,7 @@ from starlette.routing import Route
 from server.clock import from_text, now_text
 from server.storage import notifications as notification_store
 from server.web.guards import require_viewer
-from server.web.people import before_id
+from server.web.people import row_id
 from server.web.state import db_of
 from server.web.templating import render
 
@@ -35,7 +35,7 @@ async def _listing(request: Request, *, waiting: bool) -> Response:
         context["break_ends"] = break_ends(account.break_until)
         return render(request, "notifications.html", context)
     db = db_of(request)
-    before = before_id(request.query_params.get("before"))
+    before = row_id(request.query_params.get("before"))
     found = await notification_store.list_for_member(
         db, viewer.actor.id, quiet_mode=account.quiet_mode, waiting=waiting, before=before,
         limit=PAGE + 1,

@@ -37,11 +37,18 @@ def federation_of(request: Request) -> Federation:
     return federation
 
 
-def before_id(value: str | None) -> int | None:
-    """The keyset cursor of a list's "older" link; anything else starts at the top."""
-    if value is None or not value.isdigit() or len(value) > 18:
+def row_id(value: object) -> int | None:
+    """A row id from a form, a path or a list's "older" link (its keyset cursor); None
+    for anything else, numbers too big for SQLite included."""
+    text = str(value) if value is not None else ""
+    if not text.isdigit() or len(text) > 18:
         return None
-    return int(value)
+    return int(text)
+
+
+async def _actor_in(request: Request, value: object) -> Actor | None:
+    actor_id = row_id(value)
+    return None if actor_id is None else await get_actor(db_of(request), actor_id)
 
 
 def profile_path(actor: Actor) -> str:
@@ -147,8 +154,7 @@ def _missing(request: Request) -> Response:
 async def follow(request: Request) -> Response:
     viewer = require_viewer(request)
     form = await read_form(request)
-    sent = text_field(form, "actor_id")
-    target = await get_actor(db_of(request), int(sent)) if sent.isdigit() else None
+    target = await _actor_in(request, text_field(form, "actor_id"))
     if target is None:
         return _missing(request)
     try:
@@ -167,7 +173,7 @@ def _on_person(act: PersonAction) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         viewer = require_viewer(request)
         form = await read_form(request)
-        target = await get_actor(db_of(request), int(request.path_params["actor_id"]))
+        target = await _actor_in(request, request.path_params["actor_id"])
         if target is None or target.id == viewer.actor.id or (
                 target.local and target.actor_type != "Person"):
             return _missing(request)
@@ -180,7 +186,7 @@ def _on_person(act: PersonAction) -> Callable[[Request], Awaitable[Response]]:
 async def requests_page(request: Request) -> Response:
     viewer = require_viewer(request)
     db = db_of(request)
-    before = before_id(request.query_params.get("before"))
+    before = row_id(request.query_params.get("before"))
     rows = await network.connections(db, viewer.actor.id, "requests", before=before,
                                      limit=PAGE + 1)
     shown = rows[:PAGE]
@@ -196,7 +202,8 @@ async def answer_request(request: Request) -> Response:
     await read_form(request)
     federation = federation_of(request)
     answer = request.path_params["answer"]
-    wanted = await network.follow_by_id(federation.db, int(request.path_params["follow_id"]))
+    follow_id = row_id(request.path_params["follow_id"])
+    wanted = None if follow_id is None else await network.follow_by_id(federation.db, follow_id)
     if (answer not in ("approve", "reject") or wanted is None
             or wanted.followee_id != viewer.actor.id or wanted.state != "pending"):
         return _missing(request)
@@ -234,7 +241,7 @@ async def _network_page(request: Request, which: str) -> Response:
     }
     if account.hide_network and not own:
         return render(request, "people/network.html", context)
-    before = before_id(request.query_params.get("before"))
+    before = row_id(request.query_params.get("before"))
     rows = await network.connections(db, actor.id, which, before=before, limit=PAGE + 1)
     shown = rows[:PAGE]
     context.update({

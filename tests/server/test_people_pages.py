@@ -209,6 +209,10 @@ async def test_block_and_unblock(kinhaven: RunningInstance) -> None:
         assert "Ask to follow @bea" in (await ada_web.get("/people/search?q=bea")).text
         self_block = await submit(ada_web, "/people", f"/people/{ada.id}/block")
         assert self_block.status_code == 404
+        huge = "9" * 40
+        for action, data in [(f"/people/{huge}/block", {}), ("/people/follow", {"actor_id": huge}),
+                             (f"/follow-requests/{huge}/approve", {})]:
+            assert (await submit(ada_web, "/people", action, data)).status_code == 404
 
     await stored_follow(kinhaven, bea, ada)
     async with member_browser(kinhaven, "bea") as bea_web:
