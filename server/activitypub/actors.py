@@ -18,7 +18,7 @@ from server.storage import accounts as account_store
 from server.storage import follows as follow_store
 from server.storage import posts as post_store
 from server.storage.actors import Actor, get_local_actor_by_username
-from server.web.pages import render_profile
+from server.web.pages import render_local_profile
 from server.web.responses import ActivityResponse, json_error
 from server.web.state import db_of, instance_of
 
@@ -72,7 +72,7 @@ async def actor_document(request: Request) -> Response:
     if representation is None:
         return _not_acceptable()
     if representation is Representation.HTML:
-        return await render_profile(request, actor)
+        return await render_local_profile(request, actor)
     if await _unsigned_refused(request):
         return json_error(401, "this instance requires signed requests")
     return _activity(request, build_actor(to_actor_facts(actor, instance_of(request).urls)))

@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.clock import now_text
 from server.storage import accounts as account_store
 from server.storage import people, timelines
 from server.storage.actors import Actor, get_local_actor_by_username
@@ -36,11 +35,6 @@ async def render_profile(request: Request, actor: Actor, *, noindex: bool = True
     })
 
 
-def _on_break(account: account_store.Account) -> bool:
-    until = getattr(account, "break_until", None)
-    return isinstance(until, str) and until > now_text()
-
-
 async def render_local_profile(request: Request, actor: Actor) -> Response:
     """A member's profile, unless their account is closed, suspended or on a break."""
     account = await account_store.get_account(db_of(request), actor.id)
@@ -49,7 +43,7 @@ async def render_local_profile(request: Request, actor: Actor) -> Response:
     if account.suspended_at is not None:
         return render(request, "not_found.html", {"gone": True}, status_code=410)
     viewer = viewer_of(request)
-    if _on_break(account) and (viewer is None or viewer.actor.id != actor.id):
+    if account_store.on_break(account) and (viewer is None or viewer.actor.id != actor.id):
         return render(request, "not_found.html", {}, status_code=404)
     return await render_profile(request, actor, noindex=account.noindex)
 

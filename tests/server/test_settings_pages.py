@@ -467,3 +467,16 @@ async def test_forms_without_their_token_change_nothing(world: World) -> None:
     assert account.break_until is None and account.approved and actor.deleted_at is None
     async with member_browser(world.kinhaven, "alice"):
         pass  # the password is unchanged: signing in with it still works
+
+
+async def test_a_break_hides_the_profile_at_every_address(tmp_path: Path) -> None:
+    """The profile page answers the same at /@name and /users/name for browsers."""
+    async with run_instance(tmp_path) as kinhaven:
+        actor_id = await kinhaven.add_member("rest")
+        await account_store.set_break(kinhaven.db, actor_id, account_store.UNTIL_I_COME_BACK)
+        for path in ("/@rest", "/users/rest"):
+            page = await kinhaven.client.get(path, headers={"Accept": "text/html"})
+            assert page.status_code == 404, path
+        document = await kinhaven.client.get(
+            "/users/rest", headers={"Accept": "application/activity+json"})
+        assert document.status_code == 200
