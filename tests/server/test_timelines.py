@@ -227,9 +227,9 @@ async def test_post_card_shows_author_time_warning_and_actions(
     assert "<details" in page and "<summary>Content warning: hard day</summary>" in page
     assert f'datetime="{mine.published_at}"' in page
     assert "Members only" in page and ">@ana<" in page
-    assert f'action="/posts/{mine.id}/delete"' in page
-    assert f'href="/posts/{mine.id}/edit"' in page
-    assert f'action="/posts/{theirs.id}/delete"' not in page
+    assert f'href="/posts/{mine.id}/edit"' in page  # editing, and deleting after a question
+    assert f'href="/posts/{theirs.id}/edit"' not in page
+    assert "/delete" not in page
     assert f'action="/posts/{theirs.id}/unlike"' in page
     assert f'action="/posts/{mine.id}/like"' in page
     assert f'href="/compose?reply_to={theirs.id}"' in page
