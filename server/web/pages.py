@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.storage import accounts as account_store
-from server.storage import people, timelines
+from server.storage import network, people, timelines
 from server.storage.actors import Actor, get_local_actor_by_username
 from server.storage.visibility import ReaderFilter
 from server.web import muting
@@ -23,13 +23,17 @@ async def render_profile(request: Request, actor: Actor, *, noindex: bool = True
     db = db_of(request)
     reader = reader_of(request)
     standing = people.Standing()
+    relation = None
     if reader.actor_id is not None and reader.actor_id != actor.id:
         standing = await people.standing(db, reader.actor_id, actor.id)
+        relation = (await network.relations_with(db, reader.actor_id, [actor.id])).get(actor.id)
     max_id = timelines.parse_max_id(request.query_params.get("max_id"))
     page = await timelines.profile(db, reader, actor.id, max_id)
     return await render_list(request, page, "profile.html", {
         "actor": actor,
         "standing": standing,
+        "relation": relation,
+        "here": request.url.path,
         "own": reader.actor_id == actor.id,
         "noindex": noindex,
     })

@@ -347,3 +347,22 @@ async def test_remote_unblock_is_told(pair: tuple[RunningInstance, RunningInstan
             return not await blocked_at_b()
 
         await wait_until(unblocked_at_b, what="the Undo Block at B")
+
+
+async def test_profiles_offer_follow_and_block(kinhaven: RunningInstance) -> None:
+    ada, bea = await _actor(kinhaven, "ada"), await _actor(kinhaven, "bea")
+    async with member_browser(kinhaven, "ada") as ada_web:
+        profile = await ada_web.get("/@bea")
+        assert "Ask to follow @bea" in profile.text and "Block @bea" in profile.text
+        asked = await _follow(ada_web, bea, "/@bea")
+        assert asked.headers["location"] == "/@bea"
+        assert "Requested: waiting for @bea" in (await ada_web.get("/@bea")).text
+        blocked = await submit(ada_web, "/@bea", f"/people/{bea.id}/block", {"next": "/@bea"})
+        assert blocked.status_code == 303
+        after = (await ada_web.get("/@bea")).text
+        assert "Unblock @bea" in after
+        assert await follow_store.get_follow(kinhaven.db, ada.id, bea.id) is None
+        own = (await ada_web.get("/@ada")).text
+        assert "Block @ada" not in own and "follow @ada" not in own
+    anonymous = (await kinhaven.client.get("/@bea")).text
+    assert "Block @bea" not in anonymous and "follow @bea" not in anonymous
