@@ -64,6 +64,13 @@ class Database:
                 raise
             await self._connection.execute("COMMIT")
 
+    async def write_statement(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+        """One write statement, atomic on its own (SQLite's implicit transaction), in a
+        single hop to the database thread instead of BEGIN, statement and COMMIT. The
+        write lock keeps it out of any transaction another task has open."""
+        async with self._write_lock:
+            return list(await self._connection.execute_fetchall(sql, parameters))
+
     async def fetch_one(self, sql: str, parameters: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch_all(sql, parameters)
         return rows[0] if rows else None

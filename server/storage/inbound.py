@@ -53,18 +53,17 @@ async def record_many(db: Database, rows: list[tuple[str, str, str]]) -> list[bo
     """Record several (activity id, actor id, body) in one transaction: a group commit,
     so concurrent senders share the cost of a commit. True where the id is new.
 
-    One statement does the dedup and the insert (`ON CONFLICT DO NOTHING RETURNING`), so
-    the transaction costs three round trips to the database thread however many rows."""
+    One statement does the dedup and the insert (`ON CONFLICT DO NOTHING RETURNING`) and
+    commits on its own: one round trip to the database thread however many rows."""
     stamp = now_text()
     values = ", ".join("(?, ?, ?, ?)" for _ in rows)
-    async with db.transaction() as tx:
-        inserted = {
-            found[0] for found in await tx.execute_fetchall(
-                "INSERT INTO inbound_activities (activity_uri, actor_uri, body, received_at)"
-                f" VALUES {values} ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri",
-                [value for row in rows for value in (*row, stamp)],
-            )
-        }
+    inserted = {
+        found[0] for found in await db.write_statement(
+            "INSERT INTO inbound_activities (activity_uri, actor_uri, body, received_at)"
+            f" VALUES {values} ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri",
+            [value for row in rows for value in (*row, stamp)],
+        )
+    }
     fresh = []
     for activity_uri, _, _ in rows:
         fresh.append(activity_uri in inserted)
