@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from federation.client import GuardedClient, Signer
-from moderation.domains import severity_for, suspended_domains_policy
+from moderation.domains import RecordedPolicy, domain_policies, federates_with
 from moderation.pipeline import Pipeline
 from server.activitypub.health import HostHealth
 from server.activitypub.recorder import InboxRecorder
@@ -22,11 +22,21 @@ from server.storage.database import Database
 class DomainFacts:
     """moderation/'s narrow view of domain policy, answered from storage."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, default_mode: str) -> None:
         self._db = db
+        self._default_mode = default_mode
 
     async def domain_severities(self, domains: Sequence[str]) -> dict[str, str]:
         return await policy_store.domain_severities(self._db, domains)
+
+    async def domain_policies(self, domains: Sequence[str]) -> Mapping[str, RecordedPolicy]:
+        return await policy_store.domain_policies(self._db, domains)
+
+    async def allowed_domains(self, domains: Sequence[str]) -> set[str]:
+        return await policy_store.allowed_domains(self._db, domains)
+
+    async def federation_mode(self) -> str:
+        return await policy_store.federation_mode(self._db, self._default_mode)
 
 
 @dataclass
@@ -50,24 +60,27 @@ class Federation:
         return Signer(key_id=actor.public_key_id, private_key_pem=actor.private_key_pem)
 
     async def is_suspended(self, domain: str) -> bool:
-        return await severity_for(self.domains, domain) == "suspend"
+        """Refused outright: suspended, or not allowed while in allowlist mode."""
+        return not await federates_with(self.domains, domain,
+                                        own_domain=self.instance.settings.domain)
 
 
 def build_federation(db: Database, instance: Instance, client: GuardedClient) -> Federation:
     actor = instance.actor
     assert actor.private_key_pem is not None
     signer = Signer(key_id=actor.public_key_id, private_key_pem=actor.private_key_pem)
-    domains = DomainFacts(db)
+    own_domain = instance.settings.domain
+    domains = DomainFacts(db, instance.settings.federation_mode)
 
     async def suspended(domain: str) -> bool:
-        return await severity_for(domains, domain) == "suspend"
+        return not await federates_with(domains, domain, own_domain=own_domain)
 
     return Federation(
         db=db,
         instance=instance,
         client=client,
         remote=RemoteActors(db, client, signer, instance.settings.domain, suspended),
-        pipeline=Pipeline([suspended_domains_policy(domains)]),
+        pipeline=Pipeline(domain_policies(domains, own_domain=own_domain)),
         domains=domains,
         recorder=InboxRecorder(db),
         health=HostHealth(db),

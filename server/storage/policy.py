@@ -1,4 +1,5 @@
-"""Domain policy rows and the record of the moderation pipeline's decisions."""
+"""Domain policy rows (blocks, allows, the federation mode) and the record of the
+moderation pipeline's decisions."""
 
 from __future__ import annotations
 
@@ -7,44 +8,214 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
+from moderation.domains import (
+    FEDERATION_MODES,
+    NOOP,
+    SEVERITIES,
+    SUSPEND,
+    candidate_names,
+    normalize_domain,
+)
 from server.clock import now_text
-from server.storage.database import Database
+from server.storage.database import Database, Transaction
 
 SNAPSHOT_SECONDS = 2.0
 """How stale the in-memory copy of domain policy may get when another process (the
 `kinhaven domain` command) changes it; changes made in this process apply at once."""
+FEDERATION_MODE_SETTING = "federation_mode"
+REJECT_MEDIA = "reject-media"
+"""The command line's word for a policy of severity noop that rejects media."""
 
 
-@dataclass
+class InvalidPolicy(ValueError):
+    """A severity or federation mode that does not exist."""
+
+
+@dataclass(frozen=True)
+class DomainPolicy:
+    domain: str
+    severity: str
+    reject_media: bool = False
+    reject_reports: bool = False
+    force_sensitive: bool = False
+    public_comment: str = ""
+    private_comment: str = ""
+    obfuscate: bool = False
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class DomainAllow:
+    domain: str
+    created_at: str
+
+
+@dataclass(frozen=True)
 class _Snapshot:
-    severities: dict[str, str]
+    blocks: dict[str, DomainPolicy]
+    allows: frozenset[str]
+    mode: str | None
     taken_at: float
 
 
-_snapshots: WeakKeyDictionary[Database, _Snapshot] = WeakKeyDictionary()
+@dataclass
+class _State:
+    snapshot: _Snapshot | None = None
+    generation: int = 0
+
+
+_states: WeakKeyDictionary[Database, _State] = WeakKeyDictionary()
+_COLUMNS = ("domain, severity, reject_media, reject_reports, force_sensitive, public_comment,"
+            " private_comment, obfuscate, created_at")
+
+
+def _policy(row: Sequence[object]) -> DomainPolicy:
+    return DomainPolicy(str(row[0]), str(row[1]), bool(row[2]), bool(row[3]), bool(row[4]),
+                        str(row[5]), str(row[6]), bool(row[7]), str(row[8]))
+
+
+async def _snapshot(db: Database) -> _Snapshot:
+    """Checked on every inbound request and delivery, so it answers from a snapshot of
+    both tables (thousands of rows are a few hundred kilobytes) rather than a query."""
+    state = _states.setdefault(db, _State())
+    snapshot = state.snapshot
+    if snapshot is not None and time.monotonic() - snapshot.taken_at <= SNAPSHOT_SECONDS:
+        return snapshot
+    generation = state.generation
+    blocks = {str(row[0]): _policy(row)
+              for row in await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks")}
+    allows = frozenset(str(row[0]) for row in await db.fetch_all(
+        "SELECT domain FROM domain_allows"))
+    mode = await db.fetch_value("SELECT value FROM instance_settings WHERE key = ?",
+                                (FEDERATION_MODE_SETTING,))
+    snapshot = _Snapshot(blocks, allows, None if mode is None else str(mode), time.monotonic())
+    if state.generation == generation:  # a write while we read: the next call reads again
+        state.snapshot = snapshot
+    return snapshot
+
+
+def _invalidate(db: Database) -> None:
+    state = _states.setdefault(db, _State())
+    state.snapshot = None
+    state.generation += 1
+
+
+async def domain_policies(db: Database, domains: Sequence[str]) -> dict[str, DomainPolicy]:
+    blocks = (await _snapshot(db)).blocks
+    return {d: blocks[d] for d in (x.lower() for x in domains) if d in blocks}
 
 
 async def domain_severities(db: Database, domains: Sequence[str]) -> dict[str, str]:
-    """Checked on every inbound request and delivery, so it answers from a snapshot of
-    the whole table (thousands of rows are a few hundred kilobytes) rather than a query."""
-    snapshot = _snapshots.get(db)
-    if snapshot is None or time.monotonic() - snapshot.taken_at > SNAPSHOT_SECONDS:
-        rows = await db.fetch_all("SELECT domain, severity FROM domain_blocks")
-        snapshot = _Snapshot({row[0]: row[1] for row in rows}, time.monotonic())
-        _snapshots[db] = snapshot
-    return {d: snapshot.severities[d] for d in (x.lower() for x in domains)
-            if d in snapshot.severities}
+    return {d: p.severity for d, p in (await domain_policies(db, domains)).items()}
 
 
-async def block_domain(db: Database, domain: str, *, severity: str, reason: str = "") -> None:
+async def allowed_domains(db: Database, domains: Sequence[str]) -> set[str]:
+    allows = (await _snapshot(db)).allows
+    return {d for d in (x.lower() for x in domains) if d in allows}
+
+
+async def federation_mode(db: Database, default: str) -> str:
+    """The admins' choice if they made one, else `default` (KINHAVEN_FEDERATION_MODE)."""
+    mode = (await _snapshot(db)).mode
+    return mode if mode in FEDERATION_MODES else default
+
+
+async def set_federation_mode(db: Database, mode: str | None) -> None:
+    """Record the admins' choice; None goes back to the configured default."""
+    if mode is not None and mode not in FEDERATION_MODES:
+        raise InvalidPolicy(f"the federation mode is open or allowlist, not {mode!r}")
+    async with db.transaction() as tx:
+        if mode is None:
+            await tx.execute("DELETE FROM instance_settings WHERE key = ?",
+                             (FEDERATION_MODE_SETTING,))
+        else:
+            await tx.execute(
+                "INSERT INTO instance_settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (FEDERATION_MODE_SETTING, mode))
+    _invalidate(db)
+
+
+async def _sever_follows(tx: Transaction, domain: str) -> int:
+    """Delete follows either way between local actors and any actor the rule covers."""
+    rows = await tx.execute_fetchall("SELECT DISTINCT domain FROM actors WHERE local = 0")
+    covered = [str(row[0]) for row in rows if domain in candidate_names(str(row[0]))]
+    severed = 0
+    for start in range(0, len(covered), 500):
+        chunk = covered[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        remote = f"SELECT id FROM actors WHERE local = 0 AND domain IN ({marks})"
+        cursor = await tx.execute(
+            f"DELETE FROM follows WHERE follower_id IN ({remote}) OR followee_id IN ({remote})",
+            (*chunk, *chunk))
+        severed += cursor.rowcount
+    return severed
+
+
+async def block_domain(
+    db: Database, domain: str, *, severity: str, reason: str = "", private_reason: str = "",
+    reject_media: bool = False, reject_reports: bool = False, force_sensitive: bool = False,
+    obfuscate: bool = False,
+) -> int:
+    """Record (or replace) the policy for `domain`; `reason` is the public comment. A
+    suspension also severs follows with the domain both ways, in the same transaction,
+    sending nothing (as Mastodon does). Returns how many follows were severed."""
+    if severity == REJECT_MEDIA:
+        severity, reject_media = NOOP, True
+    if severity not in SEVERITIES:
+        raise InvalidPolicy(f"the severity is suspend, limit or {REJECT_MEDIA}, not {severity!r}")
+    name = normalize_domain(domain)
     async with db.transaction() as tx:
         await tx.execute(
-            "INSERT INTO domain_blocks (domain, severity, reason, created_at) VALUES (?, ?, ?, ?)"
+            f"INSERT INTO domain_blocks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (domain) DO UPDATE SET severity = excluded.severity,"
-            " reason = excluded.reason",
-            (domain.lower(), severity, reason, now_text()),
+            " reject_media = excluded.reject_media, reject_reports = excluded.reject_reports,"
+            " force_sensitive = excluded.force_sensitive,"
+            " public_comment = excluded.public_comment,"
+            " private_comment = excluded.private_comment, obfuscate = excluded.obfuscate",
+            (name, severity, int(reject_media), int(reject_reports), int(force_sensitive),
+             reason, private_reason, int(obfuscate), now_text()),
         )
-    _snapshots.pop(db, None)
+        severed = await _sever_follows(tx, name) if severity == SUSPEND else 0
+    _invalidate(db)
+    return severed
+
+
+async def _delete(db: Database, table: str, domain: str) -> bool:
+    async with db.transaction() as tx:
+        cursor = await tx.execute(f"DELETE FROM {table} WHERE domain = ?",
+                                  (normalize_domain(domain),))
+    _invalidate(db)
+    return cursor.rowcount > 0
+
+
+async def unblock_domain(db: Database, domain: str) -> bool:
+    """Remove the policy recorded for exactly `domain`; False if there was none."""
+    return await _delete(db, "domain_blocks", domain)
+
+
+async def allow_domain(db: Database, domain: str) -> bool:
+    """Put `domain` (and so its subdomains) on the allowlist; False if it was already."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT INTO domain_allows (domain, created_at) VALUES (?, ?)"
+            " ON CONFLICT (domain) DO NOTHING", (normalize_domain(domain), now_text()))
+    _invalidate(db)
+    return cursor.rowcount > 0
+
+
+async def disallow_domain(db: Database, domain: str) -> bool:
+    return await _delete(db, "domain_allows", domain)
+
+
+async def list_blocks(db: Database) -> list[DomainPolicy]:
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks ORDER BY domain")
+    return [_policy(row) for row in rows]
+
+
+async def list_allows(db: Database) -> list[DomainAllow]:
+    rows = await db.fetch_all("SELECT domain, created_at FROM domain_allows ORDER BY domain")
+    return [DomainAllow(str(row[0]), str(row[1])) for row in rows]
 
 
 async def record_decision(

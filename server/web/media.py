@@ -9,7 +9,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from federation.parse import host_of
-from moderation.domains import severity_for
+from moderation.domains import rejects_media
 from server.activitypub.context import federation_of
 from server.media.proxy import ProxyRefused, fetch_proxied, url_of_token
 from server.media.store import CONTENT_TYPES, MediaStore
@@ -23,7 +23,6 @@ _MEDIA_HEADERS = {
     "Cache-Control": _LONG_CACHE,
     "Content-Security-Policy": "default-src 'none'; sandbox",
 }
-_NO_MEDIA = ("suspend", "reject-media")
 
 
 def _not_found() -> Response:
@@ -48,7 +47,8 @@ async def proxied_media(request: Request) -> Response:
         return _not_found()
     federation = federation_of(request)
     # Checked on every request, cache hits too: the policy may have changed since.
-    if await severity_for(federation.domains, host_of(url)) in _NO_MEDIA:
+    if await rejects_media(federation.domains, host_of(url),
+                           own_domain=instance.settings.domain):
         return _not_found()
     store = MediaStore.for_settings(instance.settings)
     try:
