@@ -131,7 +131,8 @@ def parse_blocklist(data: bytes) -> ParsedList:
             errors.append(LineError(line, str(error)))
             continue
         if block.domain in seen:
-            errors.append(LineError(line, f"{block.domain} is already on line {seen[block.domain]}"))
+            errors.append(LineError(line, f"{block.domain} is already on line "
+                                          f"{seen[block.domain]}"))
             continue
         seen[block.domain] = line
         blocks.append(block)

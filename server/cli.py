@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
 from typing import NoReturn
 
+from moderation.domain_csv import CsvBlock, UnreadableList, export_blocklist, parse_blocklist
+from moderation.domains import FEDERATION_MODES, InvalidDomain, covers, normalize_domain
 from server.accounts import InvalidAccount, create_member, issue_token, parse_scopes
 from server.config import ConfigError, Settings, load_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
+from server.storage import policy as policy_store
 from server.storage.accounts import EmailTaken, UsernameTaken
 from server.storage.database import Database
 
@@ -89,6 +95,155 @@ def _token_create(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
+def _domain(text: str) -> str:
+    try:
+        return normalize_domain(text)
+    except InvalidDomain as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _domain_block(settings: Settings, args: argparse.Namespace) -> None:
+    if covers(args.domain, settings.domain):
+        raise Failure(f"{args.domain} covers this instance's own domain {settings.domain}")
+
+    async def work(db: Database) -> None:
+        severed = await policy_store.block_domain(
+            db, args.domain, severity=args.severity, reason=args.reason,
+            private_reason=args.private_reason, reject_media=args.reject_media,
+            reject_reports=args.reject_reports, force_sensitive=args.force_sensitive,
+            obfuscate=args.obfuscate,
+        )
+        note = f", {severed} follows severed" if args.severity == "suspend" else ""
+        print(f"{args.domain}: {args.severity}{note}")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _domain_unblock(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        if not await policy_store.unblock_domain(db, args.domain):
+            raise Failure(f"no policy is recorded for {args.domain}")
+        print(f"{args.domain}: policy removed")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _domain_allow(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        added = await policy_store.allow_domain(db, args.domain)
+        print(f"{args.domain}: allowed" + ("" if added else " already"))
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _domain_disallow(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        if not await policy_store.disallow_domain(db, args.domain):
+            raise Failure(f"{args.domain} is not on the allowlist")
+        print(f"{args.domain}: no longer allowed")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _flags(policy: policy_store.DomainPolicy) -> str:
+    names = ("reject_media", "reject_reports", "force_sensitive", "obfuscate")
+    return ",".join(name for name in names if getattr(policy, name)) or "-"
+
+
+def _domain_list(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        mode = await policy_store.federation_mode(db, settings.federation_mode)
+        blocks = await policy_store.list_blocks(db)
+        allows = await policy_store.list_allows(db)
+        if args.json:
+            print(json.dumps({"mode": mode, "blocks": [asdict(b) for b in blocks],
+                              "allows": [asdict(a) for a in allows]}, indent=2))
+            return
+        print(f"federation mode: {mode}")
+        for block in blocks:
+            print(f"block {block.domain} {block.severity} {_flags(block)}"
+                  f" {json.dumps(block.public_comment)}")
+        for allow in allows:
+            print(f"allow {allow.domain}")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _domain_mode(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        if args.mode is not None:
+            chosen = None if args.mode == "default" else args.mode
+            await policy_store.set_federation_mode(db, chosen)
+        mode = await policy_store.federation_mode(db, settings.federation_mode)
+        print(f"federation mode: {mode}")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _domain_import(settings: Settings, args: argparse.Namespace) -> None:
+    try:
+        parsed = parse_blocklist(Path(args.file).read_bytes())
+    except (OSError, UnreadableList) as error:
+        raise Failure(f"cannot read {args.file}: {error}") from error
+    own = [b for b in parsed.blocks if covers(b.domain, settings.domain)]
+    policies = [policy_store.DomainPolicy(b.domain, b.severity, b.reject_media, b.reject_reports,
+                                          public_comment=b.public_comment, obfuscate=b.obfuscate)
+                for b in parsed.blocks if b not in own]
+
+    async def work(db: Database) -> None:
+        recorded = await policy_store.import_blocks(db, policies)
+        for error in parsed.errors:
+            print(f"kinhaven: {args.file}: line {error.line}: {error.reason}", file=sys.stderr)
+        for block in own:
+            print(f"kinhaven: {args.file}: {block.domain} covers this instance: skipped",
+                  file=sys.stderr)
+        print(f"imported {len(recorded)}, skipped {len(policies) - len(recorded)} already"
+              f" covered, {len(parsed.errors)} bad lines")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _domain_export(settings: Settings, _args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        blocks = [CsvBlock(b.domain, b.severity, b.reject_media, b.reject_reports,
+                           b.public_comment, b.obfuscate)
+                  for b in await policy_store.list_blocks(db)]
+        sys.stdout.write(export_blocklist(blocks))
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _add_domain_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    domain = commands.add_parser("domain", help="domain policy: blocks, the allowlist, CSV")
+    sub = domain.add_subparsers(dest="domain_command", required=True, parser_class=_Parser)
+    block = sub.add_parser("block", help="record or replace a domain's policy")
+    block.add_argument("domain", type=_domain)
+    block.add_argument("--severity", required=True,
+                       choices=("suspend", "limit", policy_store.REJECT_MEDIA, "noop"))
+    block.add_argument("--reason", default="", help="the public comment")
+    block.add_argument("--private-reason", default="", help="seen by moderators only")
+    for flag in ("--reject-media", "--reject-reports", "--force-sensitive", "--obfuscate"):
+        block.add_argument(flag, action="store_true")
+    block.set_defaults(handler=_domain_block)
+    for name, handler, text in (("unblock", _domain_unblock, "remove a domain's policy"),
+                                ("allow", _domain_allow, "add a domain to the allowlist"),
+                                ("disallow", _domain_disallow, "remove it from the allowlist")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("domain", type=_domain)
+        command.set_defaults(handler=handler)
+    listing = sub.add_parser("list", help="blocks, allows and the federation mode")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_domain_list)
+    mode = sub.add_parser("mode", help="show or set the federation mode")
+    mode.add_argument("mode", nargs="?", choices=(*FEDERATION_MODES, "default"))
+    mode.set_defaults(handler=_domain_mode)
+    importing = sub.add_parser("import", help="import Mastodon's domain block CSV")
+    importing.add_argument("file")
+    importing.set_defaults(handler=_domain_import)
+    sub.add_parser("export", help="Mastodon's domain block CSV to stdout").set_defaults(
+        handler=_domain_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kinhaven", description="Run and manage a Kinhaven instance.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -119,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("name")
     token_create.add_argument("--scopes", default="read write follow")
     token_create.set_defaults(handler=_token_create)
+    _add_domain_commands(commands)
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from moderation.domains import (
@@ -164,21 +164,47 @@ async def block_domain(
         severity, reject_media = NOOP, True
     if severity not in SEVERITIES:
         raise InvalidPolicy(f"the severity is suspend, limit or {REJECT_MEDIA}, not {severity!r}")
-    name = normalize_domain(domain)
+    policy = DomainPolicy(normalize_domain(domain), severity, reject_media, reject_reports,
+                          force_sensitive, reason, private_reason, obfuscate, now_text())
     async with db.transaction() as tx:
-        await tx.execute(
-            f"INSERT INTO domain_blocks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (domain) DO UPDATE SET severity = excluded.severity,"
-            " reject_media = excluded.reject_media, reject_reports = excluded.reject_reports,"
-            " force_sensitive = excluded.force_sensitive,"
-            " public_comment = excluded.public_comment,"
-            " private_comment = excluded.private_comment, obfuscate = excluded.obfuscate",
-            (name, severity, int(reject_media), int(reject_reports), int(force_sensitive),
-             reason, private_reason, int(obfuscate), now_text()),
-        )
-        severed = await _sever_follows(tx, name) if severity == SUSPEND else 0
+        severed = await _upsert(tx, policy)
     _invalidate(db)
     return severed
+
+
+async def _upsert(tx: Transaction, policy: DomainPolicy) -> int:
+    await tx.execute(
+        f"INSERT INTO domain_blocks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (domain) DO UPDATE SET severity = excluded.severity,"
+        " reject_media = excluded.reject_media, reject_reports = excluded.reject_reports,"
+        " force_sensitive = excluded.force_sensitive, public_comment = excluded.public_comment,"
+        " private_comment = excluded.private_comment, obfuscate = excluded.obfuscate",
+        (policy.domain, policy.severity, int(policy.reject_media), int(policy.reject_reports),
+         int(policy.force_sensitive), policy.public_comment, policy.private_comment,
+         int(policy.obfuscate), policy.created_at),
+    )
+    return await _sever_follows(tx, policy.domain) if policy.severity == SUSPEND else 0
+
+
+async def import_blocks(db: Database, policies: Sequence[DomainPolicy]) -> list[DomainPolicy]:
+    """Record the policies in one transaction, skipping (as Mastodon's import does) any
+    domain a recorded policy already covers, itself or a parent. Returns those recorded."""
+    for policy in policies:
+        if policy.severity not in SEVERITIES:
+            raise InvalidPolicy(f"the severity is suspend, limit or noop, not {policy.severity!r}")
+    recorded = []
+    async with db.transaction() as tx:
+        rows = await tx.execute_fetchall("SELECT domain FROM domain_blocks")
+        known = {str(row[0]) for row in rows}
+        for given in policies:
+            policy = replace(given, domain=normalize_domain(given.domain))
+            if known.intersection(candidate_names(policy.domain)):
+                continue
+            await _upsert(tx, policy)
+            known.add(policy.domain)
+            recorded.append(policy)
+    _invalidate(db)
+    return recorded
 
 
 async def _delete(db: Database, table: str, domain: str) -> bool:
