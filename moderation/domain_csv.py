@@ -117,8 +117,9 @@ def parse_blocklist(data: bytes) -> ParsedList:
         first = row[0].strip().lower()
         if columns is None:
             columns = HEADER
-            if HEADER[0] in first:
-                columns = tuple(field.strip().lower() for field in row)
+            names = tuple(field.strip().lower() for field in row)
+            if HEADER[0] in names:
+                columns = names
                 continue
         if first.startswith("#"):
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -120,3 +121,84 @@ async def test_serve_answers_mastodon_over_http(tmp_path: Path) -> None:
         process.terminate()
         _, errors = process.communicate(timeout=15)
     assert "no admin yet" in errors
+
+
+def test_domain_block_list_unblock(tmp_path: Path) -> None:
+    blocked = run(tmp_path, "domain", "block", "*.Bad.Example", "--severity", "suspend",
+                  "--reason", "harassment", "--private-reason", "see report 12")
+    assert blocked.returncode == 0, blocked.stderr
+    assert run(tmp_path, "domain", "block", "pics.example", "--severity", "reject-media",
+               "--reject-reports").returncode == 0
+    assert run(tmp_path, "domain", "allow", "friends.example").returncode == 0
+    listed = run(tmp_path, "domain", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    document = json.loads(listed.stdout)
+    assert document["mode"] == "open"
+    assert [(b["domain"], b["severity"], b["reject_media"], b["reject_reports"])
+            for b in document["blocks"]] == [("bad.example", "suspend", False, False),
+                                             ("pics.example", "noop", True, True)]
+    assert document["blocks"][0]["private_comment"] == "see report 12"
+    assert [a["domain"] for a in document["allows"]] == ["friends.example"]
+    assert "block bad.example suspend" in run(tmp_path, "domain", "list").stdout
+    assert run(tmp_path, "domain", "unblock", "bad.example").returncode == 0
+    again = run(tmp_path, "domain", "unblock", "bad.example")
+    assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1
+    assert run(tmp_path, "domain", "disallow", "friends.example").returncode == 0
+    after = json.loads(run(tmp_path, "domain", "list", "--json").stdout)
+    assert [b["domain"] for b in after["blocks"]] == ["pics.example"] and after["allows"] == []
+
+
+def test_domain_mode_overrides_the_setting(tmp_path: Path) -> None:
+    assert "allowlist" in run(tmp_path, "domain", "mode", "allowlist").stdout
+    assert "allowlist" in run(tmp_path, "domain", "list").stdout
+    assert "open" in run(tmp_path, "domain", "mode", "default").stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("domain",), ("domain", "block", "bad.example"),
+     ("domain", "block", "bad.example", "--severity", "obliterate"),
+     ("domain", "block", "not a domain", "--severity", "suspend"),
+     ("domain", "block", "https://bad.example/", "--severity", "limit"),
+     ("domain", "allow", "bad\x1b.example"), ("domain", "import"), ("domain", "mode", "closed")],
+)
+def test_domain_usage_errors_exit_2_and_change_nothing(tmp_path: Path,
+                                                       args: tuple[str, ...]) -> None:
+    result = run(tmp_path, *args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    listed = json.loads(run(tmp_path, "domain", "list", "--json").stdout)
+    assert (listed["mode"], listed["blocks"], listed["allows"]) == ("open", [], [])
+
+
+def test_blocking_the_instances_own_domain_fails(tmp_path: Path) -> None:
+    result = run(tmp_path, "domain", "block", "127.0.0.1", "--severity", "suspend")
+    assert result.returncode == 1
+    assert "own domain" in result.stderr
+
+
+def test_domain_import_then_export_round_trips(tmp_path: Path) -> None:
+    export = ("#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+              "bad.example,suspend,false,false,Harassment,false\n"
+              'meh.example,silence,true,false,"Spam, mostly",true\n')
+    (tmp_path / "blocks.csv").write_text(export + "not a domain,suspend\nx.example,nuke\n")
+    imported = run(tmp_path, "domain", "import", str(tmp_path / "blocks.csv"))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 2" in imported.stdout
+    warnings = imported.stderr.strip().splitlines()
+    assert len(warnings) == 2
+    assert "line 4" in warnings[0] and "line 5" in warnings[1]
+    exported = run(tmp_path, "domain", "export")
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout == export
+    second = run(tmp_path, "domain", "import", str(tmp_path / "blocks.csv"))
+    assert "imported 0, skipped 2 already covered" in second.stdout
+
+
+def test_domain_import_of_an_unreadable_file_exits_1(tmp_path: Path) -> None:
+    missing = run(tmp_path, "domain", "import", str(tmp_path / "missing.csv"))
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("kinhaven: ") and len(missing.stderr.splitlines()) == 1
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00garbage")
+    binary = run(tmp_path, "domain", "import", str(tmp_path / "binary.csv"))
+    assert binary.returncode == 1 and "UTF-8" in binary.stderr

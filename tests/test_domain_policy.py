@@ -1,0 +1,230 @@
+"""Domain policy: the pipeline's verdicts per rule, and the rows behind them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from moderation.candidate import Candidate, Direction
+from moderation.domains import (
+    InvalidDomain,
+    RecordedPolicy,
+    domain_policies,
+    federates_with,
+    normalize_domain,
+    rejects_media,
+)
+from moderation.pipeline import Action, Decision, Pipeline
+from server.storage import policy as policy_store
+from server.storage.database import Database, _migrations, _statements, migrate
+from server.storage.policy import DomainPolicy
+
+OWN = "kin.example"
+
+
+@dataclass
+class Facts:
+    blocks: dict[str, DomainPolicy] = field(default_factory=dict)
+    allows: set[str] = field(default_factory=set)
+    mode: str = "open"
+
+    async def domain_policies(self, domains: Sequence[str]) -> Mapping[str, RecordedPolicy]:
+        return {d: self.blocks[d] for d in domains if d in self.blocks}
+
+    async def allowed_domains(self, domains: Sequence[str]) -> set[str]:
+        return self.allows.intersection(domains)
+
+    async def federation_mode(self) -> str:
+        return self.mode
+
+
+def facts(*policies: DomainPolicy, allows: Sequence[str] = (), mode: str = "open") -> Facts:
+    return Facts({p.domain: p for p in policies}, set(allows), mode)
+
+
+async def decide(facts: Facts, domain: str, *, kind: str = "Create",
+                 direction: Direction = Direction.INBOUND) -> Decision:
+    pipeline = Pipeline(domain_policies(facts, own_domain=OWN))
+    return await pipeline.decide(Candidate(direction, kind, f"https://{domain}/u/a", domain))
+
+
+async def test_suspend_rejects_both_ways_and_covers_subdomains() -> None:
+    rules = facts(DomainPolicy("bad.example", "suspend"))
+    for direction in Direction:
+        decision = await decide(rules, "social.bad.example", direction=direction)
+        assert decision.action is Action.REJECT
+        assert decision.policy == "domain-suspend"
+        assert "social.bad.example" in decision.reason
+    assert (await decide(rules, "notbad.example")).action is Action.ACCEPT
+    assert (await decide(rules, "bad.example.org")).action is Action.ACCEPT
+
+
+async def test_limit_media_and_sensitive_rewrite_inbound_only() -> None:
+    rules = facts(DomainPolicy("meh.example", "limit", reject_media=True, force_sensitive=True),
+                  DomainPolicy("pics.example", "noop", reject_media=True))
+    decision = await decide(rules, "a.meh.example")
+    assert decision.action is Action.REWRITE and decision.allowed
+    assert decision.rewrites == ("limited", "strip_media", "sensitive")
+    assert decision.policy == "domain-rewrite"
+    assert (await decide(rules, "pics.example")).rewrites == ("strip_media",)
+    outbound = await decide(rules, "meh.example", direction=Direction.OUTBOUND)
+    assert outbound.action is Action.ACCEPT, "a limited domain still receives our posts"
+    assert (await decide(facts(DomainPolicy("quiet.example", "noop")), "quiet.example")
+            ).action is Action.ACCEPT
+
+
+async def test_reject_reports_refuses_flags_only() -> None:
+    rules = facts(DomainPolicy("noisy.example", "noop", reject_reports=True))
+    flag = await decide(rules, "noisy.example", kind="Flag")
+    assert flag.action is Action.REJECT and flag.policy == "domain-reports"
+    assert (await decide(rules, "noisy.example")).action is Action.ACCEPT
+    assert (await decide(rules, "other.example", kind="Flag")).action is Action.ACCEPT
+
+
+async def test_allowlist_mode_refuses_the_rest_both_ways() -> None:
+    rules = facts(DomainPolicy("bad.friends.example", "suspend"),
+                  allows=["friends.example"], mode="allowlist")
+    for direction in Direction:
+        refused = await decide(rules, "stranger.example", direction=direction)
+        assert refused.action is Action.REJECT and refused.policy == "domain-allowlist"
+    assert (await decide(rules, "friends.example")).action is Action.ACCEPT
+    assert (await decide(rules, "sub.friends.example")).action is Action.ACCEPT
+    assert (await decide(rules, "bad.friends.example")).policy == "domain-suspend"
+    assert await federates_with(rules, OWN, own_domain=OWN), "our own domain always"
+    assert not await federates_with(rules, "stranger.example", own_domain=OWN)
+    assert await rejects_media(rules, "stranger.example", own_domain=OWN)
+    rules.mode = "open"
+    assert (await decide(rules, "stranger.example")).action is Action.ACCEPT
+
+
+def test_admins_input_normalizes() -> None:
+    assert normalize_domain(" *.Bad.Example. ") == "bad.example"
+    assert normalize_domain("bücher.example") == "xn--bcher-kva.example"
+    assert normalize_domain("127.0.0.1:8443") == "127.0.0.1:8443"
+    for bad in ("", "*.", "a b.example", "https://x.example/", "x..example", "-x.example",
+                "x" * 300 + ".example", "bad\x1b[31m.example"):
+        with pytest.raises(InvalidDomain):
+            normalize_domain(bad)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "k.sqlite3")
+    await migrate(database)
+    yield database
+    await database.close()
+
+
+async def test_writes_apply_at_once_in_process(db: Database) -> None:
+    assert await policy_store.domain_policies(db, ["bad.example"]) == {}
+    await policy_store.block_domain(db, "*.Bad.example", severity="limit", reason="public",
+                                    private_reason="ours", force_sensitive=True)
+    [stored] = (await policy_store.domain_policies(db, ["bad.example"])).values()
+    assert (stored.severity, stored.force_sensitive) == ("limit", True)
+    assert (stored.public_comment, stored.private_comment) == ("public", "ours")
+    assert await policy_store.domain_severities(db, ["BAD.example"]) == {"bad.example": "limit"}
+    await policy_store.block_domain(db, "bad.example", severity="reject-media")
+    [again] = await policy_store.list_blocks(db)
+    assert (again.severity, again.reject_media, again.force_sensitive) == ("noop", True, False)
+    assert await policy_store.unblock_domain(db, "bad.example")
+    assert not await policy_store.unblock_domain(db, "bad.example")
+    assert await policy_store.domain_policies(db, ["bad.example"]) == {}
+
+    assert await policy_store.allow_domain(db, "friends.example")
+    assert not await policy_store.allow_domain(db, "FRIENDS.example")
+    assert await policy_store.allowed_domains(db, ["friends.example", "x"]) == {"friends.example"}
+    assert [a.domain for a in await policy_store.list_allows(db)] == ["friends.example"]
+    assert await policy_store.disallow_domain(db, "friends.example")
+    assert await policy_store.allowed_domains(db, ["friends.example"]) == set()
+    with pytest.raises(policy_store.InvalidPolicy):
+        await policy_store.block_domain(db, "x.example", severity="silence")
+
+
+async def test_federation_mode_admin_choice_wins_over_setting(db: Database) -> None:
+    assert await policy_store.federation_mode(db, "open") == "open"
+    await policy_store.set_federation_mode(db, "allowlist")
+    assert await policy_store.federation_mode(db, "open") == "allowlist"
+    await policy_store.set_federation_mode(db, None)
+    assert await policy_store.federation_mode(db, "allowlist") == "allowlist"
+    with pytest.raises(policy_store.InvalidPolicy):
+        await policy_store.set_federation_mode(db, "closed")
+
+
+async def test_other_processes_changes_show_within_the_staleness_bound(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await policy_store.domain_policies(db, ["bad.example"]) == {}
+    async with db.transaction() as tx:  # as the `kinhaven domain` command would, elsewhere
+        await tx.execute("INSERT INTO domain_blocks (domain, severity, created_at)"
+                         " VALUES ('bad.example', 'suspend', 'now')")
+    assert await policy_store.domain_policies(db, ["bad.example"]) == {}, "snapshot still fresh"
+    monkeypatch.setattr(policy_store, "SNAPSHOT_SECONDS", 0.0)
+    assert "bad.example" in await policy_store.domain_policies(db, ["bad.example"])
+
+
+async def _actor(db: Database, uri: str, domain: str, *, local: bool = False) -> int:
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT INTO actors (uri, local, username, domain, inbox_uri, public_key_id,"
+            " public_key_pem, private_key_pem, created_at, updated_at)"
+            " VALUES (?, ?, 'u', ?, ?, ?, 'pem', ?, 'now', 'now')",
+            (uri, int(local), domain, f"{uri}/inbox", f"{uri}#key", "pem" if local else None))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+async def _follow(db: Database, follower: int, followee: int) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO follows (uri, follower_id, followee_id, state, created_at)"
+                         " VALUES (?, ?, ?, 'accepted', 'now')",
+                         (f"f/{follower}/{followee}", follower, followee))
+
+
+async def test_suspension_severs_follows_both_ways(db: Database) -> None:
+    ana = await _actor(db, "https://kin.example/users/ana", OWN, local=True)
+    bad = await _actor(db, "https://social.bad.example:8443/u/b", "social.bad.example:8443")
+    good = await _actor(db, "https://good.example/u/g", "good.example")
+    for other in (bad, good):
+        await _follow(db, ana, other)
+        await _follow(db, other, ana)
+    assert await policy_store.block_domain(db, "bad.example", severity="limit") == 0
+    assert await policy_store.block_domain(db, "bad.example", severity="suspend") == 2
+    rows = await db.fetch_all("SELECT follower_id, followee_id FROM follows ORDER BY id")
+    assert [tuple(row) for row in rows] == [(ana, good), (good, ana)]
+
+
+async def test_import_skips_covered_domains_in_one_go(db: Database) -> None:
+    await policy_store.block_domain(db, "bad.example", severity="suspend")
+    recorded = await policy_store.import_blocks(db, [
+        DomainPolicy("sub.bad.example", "noop"), DomainPolicy("new.example", "limit"),
+        DomainPolicy("a.new.example", "suspend"), DomainPolicy("*.other.example", "suspend"),
+    ])
+    assert [p.domain for p in recorded] == ["new.example", "other.example"]
+    assert [p.domain for p in await policy_store.list_blocks(db)] == [
+        "bad.example", "new.example", "other.example"]
+
+
+async def test_reject_media_rows_survive_the_migration(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                             " name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            for version, name, script in _migrations():
+                if version < 7:
+                    for statement in _statements(script):
+                        await tx.execute(statement)
+                    await tx.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')",
+                                     (version, name))
+            await tx.execute("INSERT INTO domain_blocks (domain, severity, reason, created_at)"
+                             " VALUES ('pics.example', 'reject-media', 'why', 'then'),"
+                             " ('bad.example', 'suspend', '', 'then')")
+        assert await migrate(db) == ["0007_domain_policy.sql"]
+        blocks = {p.domain: p for p in await policy_store.list_blocks(db)}
+        pics, bad = blocks["pics.example"], blocks["bad.example"]
+        assert (pics.severity, pics.reject_media, pics.private_comment) == ("noop", True, "why")
+        assert (bad.severity, bad.reject_media) == ("suspend", False)
+    finally:
+        await db.close()
