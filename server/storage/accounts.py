@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.clock import now_text
+from server.storage import audit
 from server.storage.actors import NewActor, insert_actor
 from server.storage.database import Database, Row
 
@@ -216,10 +217,12 @@ async def pending_applications(db: Database) -> list[Account]:
 
 
 async def decide_application(
-    db: Database, actor_id: int, *, approve: bool, reviewer_id: int, reason: str
+    db: Database, actor_id: int, *, approve: bool, reviewer_id: int, reviewer_name: str,
+    reason: str,
 ) -> bool:
     """Approve or reject a pending application; False when it was not pending (someone
-    else decided first), so a decision is never made twice."""
+    else decided first), so a decision is never made twice. The audit log records it in
+    the same transaction."""
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "UPDATE accounts SET approved = ?, rejected_at = ?, rejection_reason = ?,"
@@ -228,7 +231,15 @@ async def decide_application(
             (int(approve), None if approve else now_text(), "" if approve else reason,
              reviewer_id, actor_id),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        rows = await tx.execute_fetchall("SELECT username FROM actors WHERE id = ?", (actor_id,))
+        await audit.append(
+            tx, actor_id=reviewer_id, actor_name=reviewer_name,
+            action="application.approve" if approve else "application.reject",
+            target=f"@{next(iter(rows))[0]}", reason=reason,
+        )
+        return True
 
 
 async def set_password_hash(db: Database, actor_id: int, password_hash: str) -> None:

@@ -95,12 +95,19 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 def _statements(script: str) -> Iterable[str]:
-    """Split a migration into statements: comments are whole lines starting with `--`,
-    and migrations never put ';' inside string literals."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    for statement in "\n".join(lines).split(";"):
-        if statement.strip():
-            yield statement.strip()
+    """Split a migration into statements (comments are whole lines starting with `--`).
+    SQLite itself says where a statement ends, so a trigger's BEGIN ... END block, with
+    its own semicolons, stays whole."""
+    pending = ""
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        pending += line + "\n"
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"a migration ends inside a statement: {pending.strip()[:80]!r}")
 
 
 async def migrate(db: Database) -> list[str]:

@@ -14,6 +14,7 @@ from server.activitypub.authorized import SECURE_MODE_SETTING
 from server.clock import now, to_text
 from server.community import REGISTRATION_MODES, load_choices, save_choices
 from server.storage import accounts as account_store
+from server.storage import audit
 from server.storage import community as community_store
 from server.storage.settings import get_setting, set_setting
 from server.web.forms import FieldErrors, checkbox, read_form, text_field
@@ -59,7 +60,8 @@ async def decide(request: Request) -> Response:
         errors.add(f"reason-{account_id}", "Please keep the reason under 500 characters.")
         return await applications_page(request, errors=errors, status_code=422)
     decided = await account_store.decide_application(
-        db, account_id, approve=approve, reviewer_id=viewer.actor.id, reason=reason
+        db, account_id, approve=approve, reviewer_id=viewer.actor.id,
+        reviewer_name=f"@{viewer.actor.username}", reason=reason,
     )
     if not decided:
         return render(request, "message.html", {
@@ -105,7 +107,7 @@ def _check_settings(registrations: str, rules: list[str], crisis: str,
 
 
 async def save_settings(request: Request) -> Response:
-    require_admin(request)
+    viewer = require_admin(request)
     form = await read_form(request)
     db = db_of(request)
     registrations = text_field(form, "registrations")
@@ -123,6 +125,9 @@ async def save_settings(request: Request) -> Response:
     await set_setting(db, "federated_timeline", "on" if checkbox(form, "federated_timeline")
                       else "off")
     await set_setting(db, SECURE_MODE_SETTING, "1" if checkbox(form, "secure_mode") else "0")
+    await audit.record(db, actor_id=viewer.actor.id, actor_name=f"@{viewer.actor.username}",
+                       action="settings.update",
+                       target=f"registrations={registrations}, {len(rules)} rules")
     return RedirectResponse("/admin/settings?saved=1", status_code=303)
 
 
@@ -140,6 +145,9 @@ async def create_invite(request: Request) -> Response:
         context = await _settings_context(request)
         context["errors"] = errors
         return render(request, "admin/settings.html", context, status_code=422)
+    await audit.record(db_of(request), actor_id=viewer.actor.id,
+                       actor_name=f"@{viewer.actor.username}", action="invite.create",
+                       target=f"uses={uses_text or 'unlimited'}, days={days_text or 'never'}")
     await community_store.create_invite(
         db_of(request),
         code=secrets.token_urlsafe(9),
@@ -150,6 +158,15 @@ async def create_invite(request: Request) -> Response:
     return RedirectResponse("/admin/settings#invites", status_code=303)
 
 
+async def audit_page(request: Request) -> Response:
+    require_moderator(request)
+    before = request.query_params.get("before", "")
+    entries = await audit.recent(db_of(request),
+                                 before=int(before) if before.isdigit() else None)
+    older = entries[-1].id if len(entries) == audit.PAGE else None
+    return render(request, "admin/audit.html", {"entries": entries, "older": older})
+
+
 routes = [
     Route("/admin", admin_index),
     Route("/admin/applications", applications_page, methods=["GET"]),
@@ -157,4 +174,5 @@ routes = [
     Route("/admin/settings", settings_page, methods=["GET"]),
     Route("/admin/settings", save_settings, methods=["POST"]),
     Route("/admin/invites", create_invite, methods=["POST"]),
+    Route("/admin/audit", audit_page, methods=["GET"]),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -291,3 +292,31 @@ async def test_sign_in_with_handle_forms(kinhaven: RunningInstance) -> None:
     for name in ("ADA", "@ada", f"ada@{domain}"):
         async with browser_session(kinhaven) as visitor:
             await sign_in(visitor, name)
+
+
+async def test_team_actions_are_in_an_audit_log_nobody_can_change(
+    kinhaven: RunningInstance,
+) -> None:
+    async with browser_session(kinhaven) as visitor:
+        await _apply(visitor, "kit")
+    kit = await account_store.get_account_by_username(kinhaven.db, "kit")
+    assert kit is not None
+    async with member_browser(kinhaven, "ada") as admin:
+        await submit(admin, "/admin/applications", f"/admin/applications/{kit.actor_id}/reject",
+                     {"reason": "Please apply again when you are 18."})
+        log = await admin.get("/admin/audit")
+        assert log.status_code == 200
+        assert "application.reject" in log.text and "@kit" in log.text
+        assert "Please apply again when you are 18." in log.text and "@ada" in log.text
+    for statement in ("UPDATE audit_log SET reason = 'nothing happened'",
+                      "DELETE FROM audit_log"):
+        with pytest.raises(sqlite3.IntegrityError, match="cannot be changed"):
+            async with kinhaven.db.transaction() as tx:
+                await tx.execute(statement)
+    assert await kinhaven.db.fetch_value("SELECT count(*) FROM audit_log") == 1
+    await kinhaven.add_member("mo", role="moderator")
+    await kinhaven.add_member("mel")
+    async with member_browser(kinhaven, "mo") as moderator:
+        assert (await moderator.get("/admin/audit")).status_code == 200
+    async with member_browser(kinhaven, "mel") as member:
+        assert (await member.get("/admin/audit")).status_code == 403
