@@ -289,3 +289,41 @@ async def set_break(db: Database, actor_id: int, until: str | None) -> None:
         await tx.execute(
             "UPDATE accounts SET break_until = ? WHERE actor_id = ?", (until, actor_id)
         )
+
+
+async def list_members(db: Database, *, after: str | None = None, limit: int = 50
+                       ) -> list[Account]:
+    """Approved, open accounts by username, for the team's member list."""
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE a.approved = 1 AND r.deleted_at IS NULL"
+        " AND (? IS NULL OR lower(r.username) > lower(?)) ORDER BY lower(r.username) LIMIT ?",
+        (after, after, limit),
+    )
+    return [_account(row) for row in rows]
+
+
+class LastAdmin(Exception):
+    """The instance would be left without an admin."""
+
+
+async def set_role(db: Database, actor_id: int, role: str, *, by_id: int, by_name: str) -> None:
+    """Change a member's role, recorded in the audit log; the last admin stays admin."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    async with db.transaction() as tx:
+        rows = list(await tx.execute_fetchall(
+            "SELECT a.role, r.username FROM accounts a JOIN actors r ON r.id = a.actor_id"
+            " WHERE a.actor_id = ? AND a.approved = 1", (actor_id,)))
+        if not rows:
+            raise LookupError(actor_id)
+        current, username = rows[0]
+        if current == role:
+            return
+        if current == "admin":
+            admins = list(await tx.execute_fetchall(
+                "SELECT count(*) FROM accounts WHERE role = 'admin' AND approved = 1"))
+            if admins[0][0] <= 1:
+                raise LastAdmin()
+        await tx.execute("UPDATE accounts SET role = ? WHERE actor_id = ?", (role, actor_id))
+        await audit.append(tx, actor_id=by_id, actor_name=by_name, action="role.change",
+                           target=f"@{username}", reason=f"{current} → {role}")

@@ -158,6 +158,40 @@ async def create_invite(request: Request) -> Response:
     return RedirectResponse("/admin/settings#invites", status_code=303)
 
 
+ROLE_NAMES = {"member": "Member", "moderator": "Moderator", "admin": "Admin"}
+
+
+async def members_page(request: Request, *, errors: FieldErrors | None = None,
+                       status_code: int = 200) -> Response:
+    require_admin(request)
+    after = request.query_params.get("after") or None
+    members = await account_store.list_members(db_of(request), after=after)
+    return render(request, "admin/members.html", {
+        "members": members, "roles": list(ROLE_NAMES.items()), "errors": errors or {},
+        "next_after": members[-1].username if len(members) == 50 else None,
+    }, status_code=status_code)
+
+
+async def change_role(request: Request) -> Response:
+    viewer = require_admin(request)
+    form = await read_form(request)
+    account_id = request.path_params["account_id"]
+    role = text_field(form, f"role-{account_id}")
+    errors = FieldErrors()
+    if role not in ROLE_NAMES:
+        errors.add(f"role-{account_id}", "Please choose member, moderator or admin.")
+        return await members_page(request, errors=errors, status_code=422)
+    try:
+        await account_store.set_role(db_of(request), account_id, role, by_id=viewer.actor.id,
+                                     by_name=f"@{viewer.actor.username}")
+    except LookupError as error:
+        raise HTTPException(404) from error
+    except account_store.LastAdmin:
+        errors.add(f"role-{account_id}", "This is the only admin; appoint another admin first.")
+        return await members_page(request, errors=errors, status_code=409)
+    return RedirectResponse("/admin/members", status_code=303)
+
+
 async def audit_page(request: Request) -> Response:
     require_moderator(request)
     before = request.query_params.get("before", "")
@@ -175,4 +209,6 @@ routes = [
     Route("/admin/settings", save_settings, methods=["POST"]),
     Route("/admin/invites", create_invite, methods=["POST"]),
     Route("/admin/audit", audit_page, methods=["GET"]),
+    Route("/admin/members", members_page, methods=["GET"]),
+    Route("/admin/members/{account_id:int}/role", change_role, methods=["POST"]),
 ]

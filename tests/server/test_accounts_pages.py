@@ -320,3 +320,31 @@ async def test_team_actions_are_in_an_audit_log_nobody_can_change(
         assert (await moderator.get("/admin/audit")).status_code == 200
     async with member_browser(kinhaven, "mel") as member:
         assert (await member.get("/admin/audit")).status_code == 403
+
+
+async def test_admins_appoint_moderators_and_keep_one_admin(kinhaven: RunningInstance) -> None:
+    ed = await kinhaven.add_member("ed")
+    found = await account_store.get_account_by_username(kinhaven.db, "ada")
+    assert found is not None
+    ada = found.actor_id
+    async with member_browser(kinhaven, "ada") as admin:
+        page = await admin.get("/admin/members")
+        assert "Role of @ed" in page.text
+        appointed = await submit(admin, "/admin/members", f"/admin/members/{ed}/role",
+                                 {f"role-{ed}": "moderator"})
+        assert appointed.status_code == 303
+        bad = await submit(admin, "/admin/members", f"/admin/members/{ed}/role",
+                           {f"role-{ed}": "owner"})
+        assert bad.status_code == 422 and f'id="role-{ed}-error"' in bad.text
+        last = await submit(admin, "/admin/members", f"/admin/members/{ada}/role",
+                            {f"role-{ada}": "member"})
+        assert last.status_code == 409 and "only admin" in last.text
+        assert "role.change" in (await admin.get("/admin/audit")).text
+    account = await account_store.get_account(kinhaven.db, ed)
+    assert account is not None and account.role == "moderator"
+    async with member_browser(kinhaven, "ed") as moderator:
+        assert (await moderator.get("/admin/applications")).status_code == 200
+        assert (await moderator.get("/admin/members")).status_code == 403
+        assert (await moderator.get("/admin/settings")).status_code == 403
+    admin_account = await account_store.get_account(kinhaven.db, ada)
+    assert admin_account is not None and admin_account.role == "admin"
