@@ -12,7 +12,9 @@
    diacritics are a cheap way around a filter and most moderators type rules without
    them; the cost is that words told apart only by marks collide ("año" and "ano").
    `strip_marks=False` keeps them, for callers who need the distinction.
-5. Runs of whitespace, line breaks included, become one space; ends are trimmed.
+5. Typographic apostrophes and hyphens become ASCII "'" and "-": phones type "can\u2019t"
+   for "can't", and "self\u2010harm" must still be "self-harm".
+6. Runs of whitespace, line breaks included, become one space; ends are trimmed.
 
 Whole words: `WORD_START` and `WORD_END` are lookarounds built on Unicode `\\w`, so
 letters of every script count as word characters ("ass" is not found in "classic",
@@ -34,6 +36,11 @@ _UNSPACED = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
 )
 _WORD_CHAR = rf"[^\W{_UNSPACED}]"
+_PUNCTUATION = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2015": "-", "\u2212": "-", "\ufe63": "-",
+})
 WORD_START = rf"(?<!{_WORD_CHAR})"
 """Matches where no word character (of a spaced script) comes just before."""
 WORD_END = rf"(?!{_WORD_CHAR})"
@@ -50,4 +57,4 @@ def normalize(text: str, *, strip_marks: bool = True) -> str:
         decomposed = unicodedata.normalize("NFD", text)
         text = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
         text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split())
+    return " ".join(text.translate(_PUNCTUATION).split())
