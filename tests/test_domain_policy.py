@@ -221,7 +221,7 @@ async def test_reject_media_rows_survive_the_migration(tmp_path: Path) -> None:
             await tx.execute("INSERT INTO domain_blocks (domain, severity, reason, created_at)"
                              " VALUES ('pics.example', 'reject-media', 'why', 'then'),"
                              " ('bad.example', 'suspend', '', 'then')")
-        assert await migrate(db) == ["0007_domain_policy.sql"]
+        assert (await migrate(db))[0] == "0007_domain_policy.sql"
         blocks = {p.domain: p for p in await policy_store.list_blocks(db)}
         pics, bad = blocks["pics.example"], blocks["bad.example"]
         assert (pics.severity, pics.reject_media, pics.private_comment) == ("noop", True, "why")
