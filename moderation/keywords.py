@@ -112,6 +112,7 @@ class KeywordMatcher:
     def __init__(self, rules: Iterable[KeywordRule] = ()) -> None:
         self.rules = tuple(rules)
         self._buckets: dict[_Key, tuple[PhraseSet[KeywordRule], _Patterns]] = {}
+        self._words: dict[Direction, PhraseSet[KeywordRule]] = {}
         words: dict[_Key, list[tuple[str, KeywordRule]]] = {}
         patterns: dict[_Key, _Patterns] = {}
         for rule in self.rules:
@@ -128,26 +129,39 @@ class KeywordMatcher:
                     else:
                         patterns.setdefault(key, []).append((compiled, rule))
         for direction in Direction:
+            mine = [key for key in words if key[0] is direction]
+            every = [pair for key in mine for pair in words[key]]
+            self._words[direction] = PhraseSet(every)
             for action in KeywordAction:
                 key = (direction, action)
                 if key in words or key in patterns:
-                    self._buckets[key] = (PhraseSet(words.get(key, [])), patterns.get(key, []))
+                    phrases = (self._words[direction] if mine == [key]
+                               else PhraseSet(words.get(key, [])))
+                    self._buckets[key] = (phrases, patterns.get(key, []))
 
     def strongest(self, text: str, direction: Direction) -> KeywordMatch | None:
-        """A match of the strongest action matching `text` (raw; normalized here)."""
+        """A match of the strongest action matching `text` (raw; normalized here).
+
+        One search over every word rule of the direction comes first: most posts match
+        none, and then only pattern rules remain. On a hit, only the buckets of
+        stronger actions need searching."""
         normalized = normalize(text)
+        best = None
+        if (found := self._words[direction].search(normalized)) is not None:
+            best = KeywordMatch(found[1], found[0])
         for action in KeywordAction:
+            if best is not None and best.rule.action is action:
+                return best
             bucket = self._buckets.get((direction, action))
             if bucket is None:
                 continue
             phrases, patterns = bucket
-            found = phrases.search(normalized)
-            if found is not None:
+            if best is not None and (found := phrases.search(normalized)) is not None:
                 return KeywordMatch(found[1], found[0])
             for pattern, rule in patterns:
                 if (hit := pattern.search(normalized)) is not None:
                     return KeywordMatch(rule, hit.group())
-        return None
+        return best
 
 
 class MatcherSource(Protocol):

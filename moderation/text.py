@@ -36,6 +36,7 @@ _UNSPACED = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
 )
 _WORD_CHAR = rf"[^\W{_UNSPACED}]"
+_category = unicodedata.category
 _PUNCTUATION = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
@@ -51,10 +52,11 @@ def normalize(text: str, *, strip_marks: bool = True) -> str:
     """The matching form of `text`; see the module docstring for each step."""
     if text.isascii():  # no format characters, marks or compatibility forms to fold
         return " ".join(text.lower().split())
-    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    # ASCII characters are never Cf or Mn; testing them first skips most lookups.
+    text = "".join(char for char in text if char < "\x80" or _category(char) != "Cf")
     text = unicodedata.normalize("NFKC", text).casefold()
     if strip_marks:
         decomposed = unicodedata.normalize("NFD", text)
-        text = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
+        text = "".join(char for char in decomposed if char < "\x80" or _category(char) != "Mn")
         text = unicodedata.normalize("NFC", text)
     return " ".join(text.translate(_PUNCTUATION).split())

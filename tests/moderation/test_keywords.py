@@ -100,6 +100,13 @@ def test_strongest_action_wins() -> None:
     assert matched(rules, "spoiler") == rules[0]
 
 
+def test_a_stronger_rule_overlapping_a_weaker_one_still_wins() -> None:
+    weak = KeywordRule(1, "free crypto", action=Act.FLAG)
+    strong = KeywordRule(2, "crypto scam", action=Act.REJECT)
+    assert matched([weak, strong], "free crypto scam") == strong
+    assert matched([weak, strong], "free crypto") == weak
+
+
 def test_rules_apply_only_in_their_direction() -> None:
     inbound = KeywordRule(1, "alpha", direction=RuleDirection.INBOUND)
     outbound = KeywordRule(2, "beta", direction=RuleDirection.OUTBOUND)
