@@ -83,3 +83,10 @@ def update(activity_id: str, actor: str, obj: dict[str, Any], *, to: list[str], 
         "actor": actor, "to": to, "cc": cc, "object": inner,
     }
 
+
+
+def flag(activity_id: str, actor: str, objects: list[str], content: str) -> dict[str, Any]:
+    """A report forwarded to the server of the reported account, as Mastodon sends it:
+    from the instance actor, so the member who reported stays unknown there."""
+    return _top({"id": activity_id, "type": "Flag", "actor": actor, "content": content,
+                 "object": objects})

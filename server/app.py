@@ -27,7 +27,18 @@ from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
 from server.storage.database import Database
-from server.web import admin, auth, compose, discovery, help, media, notifications, pages, people
+from server.web import (
+    admin,
+    auth,
+    compose,
+    discovery,
+    help,
+    media,
+    notifications,
+    pages,
+    people,
+    reports,
+)
 from server.web import settings as settings_pages
 from server.web.forms import FormRejected
 from server.web.guards import NotAllowed, SignInRequired, login_url
@@ -147,6 +158,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth.routes,
             *help.routes,
             *admin.routes,
+            *reports.routes,
             *compose.routes,
             *settings_pages.routes,
             *people.routes,

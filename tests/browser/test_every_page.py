@@ -13,6 +13,7 @@ from playwright.async_api import Page
 from server.activitypub.context import Federation
 from server.services import posting, reactions, relations
 from server.storage import accounts as account_store
+from server.storage import reports as report_store
 from server.storage.actors import Actor, get_local_actor_by_username
 from tests.browser.conftest import CheckPage, NewPage
 from tests.browsing import PASSWORD
@@ -27,7 +28,8 @@ MEMBER_PAGES = [
     "/settings/privacy", "/settings/password", "/settings/break", "/settings/muted-words",
     "/settings/export", "/settings/delete", "/help",
 ]
-ADMIN_PAGES = ["/admin", "/admin/applications", "/admin/settings"]
+ADMIN_PAGES = ["/admin", "/admin/applications", "/admin/settings", "/admin/reports",
+               "/admin/audit", "/admin/members"]
 
 
 @dataclass
@@ -67,6 +69,9 @@ async def community(kinhaven: RunningInstance, tmp_path: Path) -> AsyncIterator[
         await posting.publish(here, bea, "@ada how are you? #gardening", visibility="public",
                               in_reply_to=first.uri)
         await reactions.like(here, bea, first)
+        await report_store.file_report(kinhaven.db, reporter_id=bea.id, target_actor_id=ada.id,
+                                       category="welfare", comment="She seems low lately.",
+                                       object_uris=[first.uri])
         await relations.follow(here, bea, await relations.find_remote_account(
             here, f"dan@{remote.settings.domain}"))
         ada_there = await relations.find_remote_account(
@@ -104,7 +109,8 @@ async def test_every_page_as_visitor_member_and_admin(
     member = await new_page()
     await _sign_in(member, base, "bea")
     member_pages = [*MEMBER_PAGES, f"/posts/{community.post_id}",
-                    f"/compose?reply_to={community.post_id}", f"/{community.remote_handle}"]
+                    f"/compose?reply_to={community.post_id}", f"/{community.remote_handle}",
+                    f"/report?post={community.post_id}", "/report?account=1"]
     await _visit_all(member, check_page, base, member_pages, "member")
 
     admin = await new_page(color_scheme="dark")
