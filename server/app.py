@@ -37,7 +37,9 @@ from server.web import (
     notifications,
     pages,
     people,
+    queue,
     reports,
+    safety,
 )
 from server.web import settings as settings_pages
 from server.web.forms import FormRejected
@@ -159,6 +161,8 @@ def create_app(settings: Settings) -> Starlette:
             *help.routes,
             *admin.routes,
             *reports.routes,
+            *queue.routes,
+            *safety.routes,
             *compose.routes,
             *settings_pages.routes,
             *people.routes,

@@ -12,14 +12,20 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
+from federation.client import GuardedClient
 from moderation.domain_csv import CsvBlock, UnreadableList, export_blocklist, parse_blocklist
 from moderation.domains import FEDERATION_MODES, InvalidDomain, covers, normalize_domain
 from server.accounts import InvalidAccount, create_member, issue_token, parse_scopes
+from server.activitypub.context import Federation, build_federation
 from server.config import ConfigError, Settings, load_settings
 from server.instance import prepare_instance
+from server.services.holding import NotWaiting, decide_hold
 from server.storage import accounts as account_store
+from server.storage import holds as hold_store
 from server.storage import policy as policy_store
+from server.storage import posts as post_store
 from server.storage.accounts import EmailTaken, UsernameTaken
+from server.storage.actors import get_actor
 from server.storage.database import Database
 
 EXIT_FAILURE = 1
@@ -244,6 +250,71 @@ def _add_domain_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         handler=_domain_export)
 
 
+async def _with_federation(settings: Settings,
+                           work: Callable[[Federation], Awaitable[None]]) -> None:
+    """For commands whose work may queue deliveries; the running server sends them."""
+    db = await Database.open(settings.database)
+    try:
+        instance = await prepare_instance(db, settings)
+        client = GuardedClient(allow_private=settings.insecure_federation,
+                               user_agent=f"Kinhaven (+{settings.base_url}/)")
+        try:
+            await work(build_federation(db, instance, client))
+        finally:
+            await client.aclose()
+    finally:
+        await db.close()
+
+
+def _queue_list(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        held = await hold_store.waiting(db)
+        rows: list[dict[str, str | int | None]] = []
+        for item in held:
+            post = await post_store.get_post(db, item.post_id)
+            author = None if post is None else await get_actor(db, post.actor_id)
+            rows.append({"id": item.id, "author": None if author is None else author.handle,
+                         "reason": item.reason, "policy": item.policy,
+                         "held_at": item.created_at,
+                         "text": "" if post is None else (post.source_text or "")[:200]})
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            print("nothing is waiting")
+        for row in rows:
+            print(f"{row['id']}\t@{row['author']}\t{row['reason']}\t{str(row['text'])[:60]!r}")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def _queue_decide(settings: Settings, args: argparse.Namespace) -> None:
+    approve = args.queue_command == "approve"
+
+    async def work(federation: Federation) -> None:
+        try:
+            await decide_hold(federation, args.id, approve=approve, by_id=None,
+                              by_name="kinhaven queue (command line)", note=args.note)
+        except NotWaiting as error:
+            raise Failure(f"no held post {args.id} is waiting for a decision") from error
+        print(f"hold {args.id}: {'approved' if approve else 'rejected'}")
+
+    asyncio.run(_with_federation(settings, work))
+
+
+def _add_queue_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    queue = commands.add_parser("queue", help="the moderation hold queue")
+    sub = queue.add_subparsers(dest="queue_command", required=True, parser_class=_Parser)
+    listing = sub.add_parser("list", help="held posts waiting for a decision")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_queue_list)
+    for name, text in (("approve", "publish a held post"), ("reject", "keep it unpublished")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("id", type=int)
+        command.add_argument("--note", default="", help="for the author")
+        command.set_defaults(handler=_queue_decide)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kinhaven", description="Run and manage a Kinhaven instance.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -275,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--scopes", default="read write follow")
     token_create.set_defaults(handler=_token_create)
     _add_domain_commands(commands)
+    _add_queue_commands(commands)
     return parser
 
 

@@ -25,6 +25,8 @@ from server.web.responses import ActivityResponse, json_error
 
 async def _entitled(federation: Federation, post: post_store.Post, author: Actor,
                     requester: Actor | None) -> bool:
+    if post.held_at is not None or post.deleted_at is not None:
+        return False
     if post.visibility in ("public", "unlisted"):
         return True
     if post.visibility == "local" or requester is None:

@@ -14,9 +14,11 @@ from federation.notes import (
     build_create,
     build_note,
 )
+from moderation.pipeline import Action
 from server.activitypub.context import Federation
 from server.activitypub.convert import to_note_facts
 from server.formatting import MentionRef, find_mentions, render
+from server.local_posts import judge_local_post
 from server.media.attachments import attachment_facts, local_files
 from server.media.store import MediaStore
 from server.services.delivery import deliveries, inbox_for, permitted_inboxes, send
@@ -133,6 +135,15 @@ async def publish(
         federation, "Create", author, inboxes, subject=f"{author.uri} (new post)"
     )
 
+    decision = await judge_local_post(
+        db, author_uri=author.uri, domain=federation.instance.settings.domain,
+        text=f"{summary}\n{text}", visibility=visibility,
+    )
+    if decision.action is Action.REJECT:
+        raise PostError("text", f"this post cannot be published here: {decision.reason}")
+    hold = (decision.policy, decision.reason) if decision.action is Action.HOLD else None
+    alert = (decision.policy, decision.reason) if "alert" in decision.rewrites else None
+
     def jobs(post: Post) -> list[Delivery]:
         if post.visibility not in FEDERATED_VISIBILITIES:
             return []
@@ -151,13 +162,32 @@ async def publish(
             content_html=formatted.html, source_text=text, visibility=visibility,
             summary=summary.strip(), sensitive=sensitive or bool(summary.strip()),
             in_reply_to_uri=in_reply_to, mention_actor_ids=[a.id for a in mentioned],
-            tags=formatted.hashtags, media_ids=media_ids, deliveries=jobs,
+            tags=formatted.hashtags, media_ids=media_ids, deliveries=jobs, hold=hold,
+            alert=alert, support_note="support_note" in decision.rewrites,
         )
     except media_store.MediaUnavailable as error:  # attached elsewhere in the meantime
         raise PostError("media_ids", str(error)) from error
-    if inboxes and visibility in FEDERATED_VISIBILITIES:
+    if inboxes and visibility in FEDERATED_VISIBILITIES and hold is None:
         federation.delivery_ready.set()
     return post
+
+
+async def release(federation: Federation, post: Post) -> None:
+    """A moderator approved a held post: it becomes visible and is sent as a Create
+    would have been when it was written."""
+    author = await get_actor(federation.db, post.actor_id)
+    assert author is not None
+    jobs: list[Delivery] = []
+    if post.visibility in FEDERATED_VISIBILITIES:
+        inboxes = await permitted_inboxes(
+            federation, "Create", author, await _recipients(federation, post, author),
+            subject=f"{post.uri} (approved)",
+        )
+        note = build_note(await note_facts(federation, post, author))
+        jobs = deliveries(build_create(note), author, inboxes)
+    await post_store.release_post(federation.db, post.id, jobs)
+    if jobs:
+        federation.delivery_ready.set()
 
 
 async def _recipients(federation: Federation, post: Post, author: Actor) -> list[str]:
@@ -192,7 +222,7 @@ async def edit(federation: Federation, author: Actor, post: Post, text: str, *,
     )
     updated = await post_store.get_post(federation.db, post.id)
     assert updated is not None
-    if updated.visibility in FEDERATED_VISIBILITIES:
+    if updated.visibility in FEDERATED_VISIBILITIES and updated.held_at is None:
         note = build_note(await note_facts(federation, updated, author))
         stamp = (updated.edited_at or updated.published_at)[:19]
         activity = activities.update(
@@ -210,7 +240,7 @@ async def delete(federation: Federation, author: Actor, post: Post) -> None:
     media = (await media_store.attachments_for(federation.db, [post.id])).get(post.id, [])
     await post_store.delete_post(federation.db, post.id, post.uri)
     await MediaStore.for_settings(federation.instance.settings).remove(*local_files(media))
-    if post.visibility in FEDERATED_VISIBILITIES:
+    if post.visibility in FEDERATED_VISIBILITIES and post.held_at is None:
         addressing = address(post.visibility, followers=author.followers_uri or "",
                              mentions=[])
         await send(federation, activities.delete_note(author.uri, post.uri, to=addressing.to,

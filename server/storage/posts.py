@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
 from server.storage.database import Database, Row
 from server.storage.deliveries import Delivery, insert_deliveries
-from server.storage.media import NewRemoteAttachment, attach_uploads, insert_remote_attachments
+from server.storage.media import NewRemoteAttachment, attach_uploads
 
 VISIBILITIES = ("local", "public", "unlisted", "followers", "direct")
 
 _COLUMNS = (
     "id, uri, actor_id, local, url, in_reply_to_uri, in_reply_to_id, conversation,"
     " content_html, source_text, summary, sensitive, visibility, language, published_at,"
-    " edited_at, deleted_at, created_at"
+    " edited_at, deleted_at, created_at, held_at, support_note"
 )
 
 
@@ -39,12 +40,16 @@ class Post:
     edited_at: str | None
     deleted_at: str | None
     created_at: str
+    held_at: str | None = None
+    """Set while a moderator has not yet let the post out (new members, risk terms)."""
+    support_note: bool = False
 
 
 def _post(row: Row) -> Post:
     values = dict(row)
     values["local"] = bool(values["local"])
     values["sensitive"] = bool(values["sensitive"])
+    values["support_note"] = bool(values["support_note"])
     return Post(**values)
 
 
@@ -65,12 +70,17 @@ async def insert_local_post(
     tags: Sequence[str] = (),
     media_ids: Sequence[int] = (),
     deliveries: Callable[[Post], list[Delivery]] | None = None,
+    hold: tuple[str, str] | None = None,
+    alert: tuple[str, str] | None = None,
+    support_note: bool = False,
 ) -> Post:
     """Store a member's post. Its URI embeds the row id, so `uri_for_id` and `url_for_id`
     are templates with `{id}` filled in once the id is known. `deliveries` builds the
     delivery jobs from the stored post; they commit in the same transaction, so a post
     is never "posted" without its deliveries, nor deliveries sent for a lost post. The
-    author's uploads `media_ids` are attached in order (MediaUnavailable if one is not)."""
+    author's uploads `media_ids` are attached in order (MediaUnavailable if one is not).
+    A `hold` (policy, reason) keeps the post from everyone but its author and sends
+    nothing until a moderator approves it; an `alert` tells moderators of a published post."""
     stamp = now_text()
     async with db.transaction() as tx:
         parent = None
@@ -82,10 +92,12 @@ async def insert_local_post(
         cursor = await tx.execute(
             "INSERT INTO posts (uri, actor_id, local, content_html, source_text, summary,"
             " sensitive, visibility, language, in_reply_to_uri, in_reply_to_id, published_at,"
-            " created_at) VALUES ('', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, held_at, support_note) VALUES ('', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?)",
             (
                 actor_id, content_html, source_text, summary, int(sensitive), visibility,
                 language, in_reply_to_uri, parent, stamp, stamp,
+                stamp if hold is not None else None, int(support_note),
             ),
         )
         post_id = cursor.lastrowid
@@ -106,8 +118,16 @@ async def insert_local_post(
         rows = list(await tx.execute_fetchall(f"SELECT {_COLUMNS} FROM posts WHERE id = ?",
                                               (post_id,)))
         post = _post(rows[0])
-        if deliveries is not None:
+        if hold is not None:
+            await tx.execute(
+                "INSERT INTO holds (post_id, policy, reason, created_at) VALUES (?, ?, ?, ?)",
+                (post_id, *hold, stamp))
+        elif deliveries is not None:
             await insert_deliveries(tx, deliveries(post))
+        if alert is not None:
+            await tx.execute(
+                "INSERT INTO moderation_alerts (post_id, policy, reason, created_at)"
+                " VALUES (?, ?, ?, ?)", (post_id, *alert, stamp))
     return post
 
 
@@ -119,7 +139,7 @@ async def get_post_by_uri(db: Database, uri: str) -> Post | None:
 async def count_public_posts(db: Database, actor_id: int) -> int:
     value = await db.fetch_value(
         "SELECT count(*) FROM posts WHERE actor_id = ? AND visibility = 'public'"
-        " AND deleted_at IS NULL",
+        " AND deleted_at IS NULL AND held_at IS NULL",
         (actor_id,),
     )
     return int(value)
@@ -142,7 +162,7 @@ async def list_public_posts(
 ) -> list[Post]:
     """Public, undeleted posts of one actor, newest first. With `min_id`, the page just
     above that id (still returned newest first), as Mastodon's outbox pages it."""
-    where = ["actor_id = ?", "visibility = 'public'", "deleted_at IS NULL"]
+    where = ["actor_id = ?", "visibility = 'public'", "deleted_at IS NULL", "held_at IS NULL"]
     params: list[object] = [actor_id]
     if max_id is not None:
         where.append("id < ?")
@@ -306,3 +326,10 @@ async def tags_of(db: Database, post_id: int) -> list[str]:
     rows = await db.fetch_all("SELECT tag FROM post_tags WHERE post_id = ? ORDER BY tag",
                               (post_id,))
     return [row[0] for row in rows]
+
+
+async def release_post(db: Database, post_id: int, deliveries: list[Delivery]) -> None:
+    """A moderator let a held post out: visible from now, its deliveries queued with it."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE posts SET held_at = NULL WHERE id = ?", (post_id,))
+        await insert_deliveries(tx, deliveries)

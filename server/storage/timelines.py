@@ -57,6 +57,7 @@ def _post(row: Row) -> Post:
     values = {name: row[name] for name in _POST_FIELDS}
     values["local"] = bool(values["local"])
     values["sensitive"] = bool(values["sensitive"])
+    values["support_note"] = bool(values["support_note"])
     return Post(**values)
 
 

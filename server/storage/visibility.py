@@ -69,10 +69,12 @@ def visible_clause(reader: Reader, place: Place) -> tuple[str, list[object]]:
     in `place`, before the checks of `ReaderFilter`."""
     clauses = [
         "p.deleted_at IS NULL",
+        # Held for a moderator: nobody but the author sees it until it is approved.
+        "(p.held_at IS NULL OR p.actor_id = ?)",
         "a.deleted_at IS NULL",
         "(ac.actor_id IS NULL OR ac.suspended_at IS NULL)",
     ]
-    params: list[object] = []
+    params: list[object] = [reader.actor_id if reader.actor_id is not None else -1]
     if place is Place.COMMUNITY:
         clauses.append("p.local = 1")
     allowed = ["p.visibility = 'public'"]

@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from moderation.risk import risk_matches
 from server.activitypub.context import Federation
+from server.community import load_choices
+from server.local_posts import load_local_choices
 from server.media.attachments import MAX_DESCRIPTION, save_processed
 from server.media.images import MediaRejected, ProcessedImage, process_upload
 from server.media.store import MediaStore
@@ -140,6 +143,12 @@ async def _compose(request: Request, viewer: Viewer, form: FormData) -> Response
     reply_to = text_field(form, "in_reply_to")
     parent = await _visible(request, viewer, int(reply_to)) if reply_to.isdigit() else None
     values, errors = _check_text(form)
+    if not errors and not checkbox(form, "risk_confirmed") and await _risky(request, values):
+        # Care before posting: the crisis resources first; the member then decides.
+        context = await _compose_context(request, viewer, parent, **values)
+        context["risk_check"] = True
+        context["community"] = await load_choices(db_of(request))
+        return render(request, "compose.html", context)
     images = await _process_images(form, errors)
     if not values["text"] and not images and not errors:
         errors.add("text", "Please write something before posting.")
@@ -167,6 +176,12 @@ async def _compose(request: Request, viewer: Viewer, form: FormData) -> Response
         context["errors"] = errors
         return render(request, "compose.html", context, status_code=422)
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
+
+
+async def _risky(request: Request, values: dict[str, str]) -> bool:
+    choices = await load_local_choices(db_of(request))
+    text = f"{values['summary']}\n{values['text']}"
+    return bool(risk_matches(text, choices.risk_matcher()))
 
 
 async def _own_post(request: Request, viewer: Viewer) -> Post:

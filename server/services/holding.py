@@ -1,0 +1,25 @@
+"""Deciding on held posts, for the queue page and `kinhaven queue` alike."""
+
+from __future__ import annotations
+
+from server.activitypub.context import Federation
+from server.services.posting import release
+from server.storage import holds as hold_store
+from server.storage import posts as post_store
+
+
+class NotWaiting(Exception):
+    """No hold with this id is waiting for a decision."""
+
+
+async def decide_hold(federation: Federation, hold_id: int, *, approve: bool,
+                      by_id: int | None, by_name: str, note: str) -> None:
+    """Approve (the post goes out as if it had never been held) or reject (it stays with
+    its author only, with the note)."""
+    decided = await hold_store.decide(federation.db, hold_id, approve=approve, by_id=by_id,
+                                      by_name=by_name, note=note)
+    if decided is None:
+        raise NotWaiting(hold_id)
+    post = await post_store.get_post(federation.db, decided.post_id)
+    if approve and post is not None and post.deleted_at is None:
+        await release(federation, post)
