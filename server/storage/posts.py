@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
 from server.storage.database import Database, Row
 from server.storage.deliveries import Delivery, insert_deliveries
-from server.storage.media import NewRemoteAttachment, attach_uploads
+from server.storage.media import NewRemoteAttachment, attach_uploads, insert_remote_attachments
 
 VISIBILITIES = ("local", "public", "unlisted", "followers", "direct")
 
