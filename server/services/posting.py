@@ -14,6 +14,7 @@ from federation.notes import (
     build_create,
     build_note,
 )
+from moderation.keywords import CW_PREFIX
 from moderation.pipeline import Action
 from server.activitypub.context import Federation
 from server.activitypub.convert import to_note_facts
@@ -142,7 +143,13 @@ async def publish(
     if decision.action is Action.REJECT:
         raise PostError("text", f"this post cannot be published here: {decision.reason}")
     hold = (decision.policy, decision.reason) if decision.action is Action.HOLD else None
-    alert = (decision.policy, decision.reason) if "alert" in decision.rewrites else None
+    alert = (decision.policy, decision.reason) if {"alert", "flag"} & set(
+        decision.rewrites) else None
+    for rewrite in decision.rewrites:
+        if rewrite == "sensitive":
+            sensitive = True
+        elif rewrite.startswith(CW_PREFIX) and not summary.strip():
+            summary = rewrite.removeprefix(CW_PREFIX)
 
     def jobs(post: Post) -> list[Delivery]:
         if post.visibility not in FEDERATED_VISIBILITIES:

@@ -1,0 +1,84 @@
+"""Keyword rules, and the compiled matcher every post is checked against.
+
+Compiling thousands of rules takes a while, so the matcher is kept per database and
+rebuilt only when a rule changes here, or every few seconds when another process
+(the command line) may have changed them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from moderation.keywords import KeywordAction, KeywordMatcher, KeywordRule, MatchMode, RuleDirection
+from server.clock import now_text
+from server.storage import audit
+from server.storage.database import Database
+
+STALE_SECONDS = 2.0
+
+
+@dataclass
+class _Compiled:
+    matcher: KeywordMatcher
+    built_at: float
+    version: int
+
+
+_compiled: WeakKeyDictionary[Database, _Compiled] = WeakKeyDictionary()
+_versions: WeakKeyDictionary[Database, int] = WeakKeyDictionary()
+
+
+def _rule(row: tuple[object, ...]) -> KeywordRule:
+    rule_id, text, mode, action, direction, note, warning = row
+    return KeywordRule(id=int(str(rule_id)), text=str(text), mode=MatchMode(mode),
+                       action=KeywordAction(action), direction=RuleDirection(direction),
+                       note=str(note), warning=str(warning))
+
+
+async def list_rules(db: Database) -> list[KeywordRule]:
+    rows = await db.fetch_all(
+        "SELECT id, text, mode, action, direction, note, warning FROM keyword_rules ORDER BY id")
+    return [_rule(tuple(row)) for row in rows]
+
+
+async def current_matcher(db: Database) -> KeywordMatcher:
+    version = _versions.get(db, 0)
+    compiled = _compiled.get(db)
+    if (compiled is None or compiled.version != version
+            or time.monotonic() - compiled.built_at > STALE_SECONDS):
+        compiled = _Compiled(KeywordMatcher(await list_rules(db)), time.monotonic(), version)
+        _compiled[db] = compiled
+    return compiled.matcher
+
+
+def _changed(db: Database) -> None:
+    _versions[db] = _versions.get(db, 0) + 1
+
+
+async def add_rule(db: Database, rule: KeywordRule, *, by_id: int, by_name: str) -> int:
+    """Store a rule (check it first with `KeywordMatcher([rule])`), audited."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT INTO keyword_rules (text, mode, action, direction, note, warning, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rule.text, rule.mode.value, rule.action.value, rule.direction.value, rule.note,
+             rule.warning, now_text()),
+        )
+        assert cursor.lastrowid is not None
+        await audit.append(tx, actor_id=by_id, actor_name=by_name, action="keyword.add",
+                           target=f"rule {cursor.lastrowid}: {rule.action.value}",
+                           reason=rule.note)
+    _changed(db)
+    return cursor.lastrowid
+
+
+async def remove_rule(db: Database, rule_id: int, *, by_id: int, by_name: str) -> bool:
+    async with db.transaction() as tx:
+        cursor = await tx.execute("DELETE FROM keyword_rules WHERE id = ?", (rule_id,))
+        if cursor.rowcount != 1:
+            return False
+        await audit.append(tx, actor_id=by_id, actor_name=by_name, action="keyword.remove",
+                           target=f"rule {rule_id}")
+    _changed(db)
+    return True

@@ -1,0 +1,123 @@
+"""Keyword rules from the moderators' page, applied to members' posts and to posts
+arriving from other servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.storage import holds as hold_store
+from server.storage import inbound as inbound_store
+from server.storage import keywords as keyword_store
+from server.storage import posts as post_store
+from server.storage.actors import get_local_actor_by_username
+from tests.browsing import member_browser, submit
+from tests.fake_mastodon import run_fake_mastodon
+from tests.instances import RunningInstance, run_instance
+from tests.waiting import wait_until
+
+
+@pytest.fixture
+async def kinhaven(tmp_path: Path) -> AsyncIterator[RunningInstance]:
+    async with run_instance(tmp_path) as instance:
+        await instance.add_member("mod", role="moderator")
+        await instance.add_member("amy")
+        yield instance
+
+
+async def _rule(kinhaven: RunningInstance, text: str, action: str, **extra: str) -> None:
+    async with member_browser(kinhaven, "mod") as moderator:
+        added = await submit(moderator, "/admin/keywords", "/admin/keywords", {
+            "text": text, "mode": "word", "action": action, "direction": "both", **extra})
+        assert added.status_code == 303, added.text[:300]
+
+
+async def _post(kinhaven: RunningInstance, text: str) -> tuple[int, str]:
+    async with member_browser(kinhaven, "amy") as amy:
+        answer = await submit(amy, "/compose", "/compose",
+                              {"text": text, "visibility": "public"})
+        return answer.status_code, answer.headers.get("location", answer.text)
+
+
+async def test_rules_hold_warn_flag_and_refuse_members_posts(kinhaven: RunningInstance) -> None:
+    await _rule(kinhaven, "Casino", "hold")
+    await _rule(kinhaven, "exam results", "warn", warning="Exams")
+    await _rule(kinhaven, "payday loan", "reject")
+    await _rule(kinhaven, "pills", "flag")
+
+    status, location = await _post(kinhaven, "Off to the CASINO tonight")
+    assert status == 303
+    held = await post_store.get_post(kinhaven.db, int(location.rsplit("/", 1)[1]))
+    assert held is not None and held.held_at is not None
+    assert "keyword rule" in (await hold_store.waiting(kinhaven.db))[0].reason
+
+    status, location = await _post(kinhaven, "My exam   results came today")
+    warned = await post_store.get_post(kinhaven.db, int(location.rsplit("/", 1)[1]))
+    assert warned is not None and warned.summary == "Exams" and warned.sensitive
+
+    before = await kinhaven.db.fetch_value("SELECT count(*) FROM posts")
+    status, page = await _post(kinhaven, "Get a Payday Loan now")
+    assert status == 422 and 'id="text-error"' in page and "cannot be published" in page
+    assert await kinhaven.db.fetch_value("SELECT count(*) FROM posts") == before
+
+    status, location = await _post(kinhaven, "forgot my pills again")
+    assert status == 303
+    assert [a.policy for a in await hold_store.unseen_alerts(kinhaven.db)] == ["keywords"]
+
+    status, location = await _post(kinhaven, "casinos are not the same word")
+    kept = await post_store.get_post(kinhaven.db, int(location.rsplit("/", 1)[1]))
+    assert kept is not None and kept.held_at is None
+
+
+async def test_bad_rules_are_refused_and_members_cannot_edit_them(
+    kinhaven: RunningInstance,
+) -> None:
+    async with member_browser(kinhaven, "mod") as moderator:
+        for fields, field in (
+            ({"text": "", "mode": "word", "action": "hold", "direction": "both"}, "text"),
+            ({"text": "(a+)+$", "mode": "pattern", "action": "hold", "direction": "both"},
+             "text"),
+            ({"text": "x", "mode": "word", "action": "explode", "direction": "both"},
+             "action"),
+            ({"text": "x" * 201, "mode": "word", "action": "hold", "direction": "both"},
+             "text"),
+        ):
+            answer = await submit(moderator, "/admin/keywords", "/admin/keywords", fields)
+            assert answer.status_code == 422 and f'id="{field}-error"' in answer.text, fields
+    assert await keyword_store.list_rules(kinhaven.db) == []
+    async with member_browser(kinhaven, "amy") as amy:
+        assert (await amy.get("/admin/keywords")).status_code == 403
+    await _rule(kinhaven, "spam", "reject")
+    rule = (await keyword_store.list_rules(kinhaven.db))[0]
+    async with member_browser(kinhaven, "mod") as moderator:
+        removed = await submit(moderator, "/admin/keywords",
+                               f"/admin/keywords/{rule.id}/remove")
+        assert removed.status_code == 303
+        assert "keyword.remove" in (await moderator.get("/admin/audit")).text
+    assert await keyword_store.list_rules(kinhaven.db) == []
+
+
+async def test_inbound_posts_matching_a_refusing_rule_are_not_stored(
+    kinhaven: RunningInstance,
+) -> None:
+    await _rule(kinhaven, "miracle cure", "reject")
+    amy = await get_local_actor_by_username(kinhaven.db, "amy")
+    assert amy is not None
+    async with run_fake_mastodon() as mastodon:
+        bob = mastodon.add_account("bob")
+        mention = (f"@amy@{kinhaven.settings.domain}", amy.uri)
+        bad = mastodon.public_note(bob, "<p>Buy this Miracle Cure</p>", mentions=[mention])
+        good = mastodon.public_note(bob, "<p>Hope you're well</p>", mentions=[mention])
+        for activity in (bad, good):
+            response = await mastodon.deliver(bob, f"{kinhaven.base_url}/inbox", activity)
+            assert response.status_code == 202
+
+        async def processed() -> bool:
+            states = [await inbound_store.state_of(kinhaven.db, a["id"]) for a in (bad, good)]
+            return all(s is not None and s[0] != "new" for s in states)
+
+        await wait_until(processed, what="both notes to be processed")
+        assert await post_store.get_post_by_uri(kinhaven.db, bad["object"]["id"]) is None
+        assert await post_store.get_post_by_uri(kinhaven.db, good["object"]["id"]) is not None
