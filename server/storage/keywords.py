@@ -6,6 +6,7 @@ rebuilt only when a rule changes here, or every few seconds when another process
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
@@ -18,15 +19,21 @@ from server.storage.database import Database
 STALE_SECONDS = 2.0
 
 
+GENERATION_SETTING = "keyword_rules_generation"
+
+
 @dataclass
 class _Compiled:
     matcher: KeywordMatcher
-    built_at: float
+    checked_at: float
     version: int
+    stored_generation: str | None
+    """The database's change counter (bumped by triggers) when the rules were read."""
 
 
 _compiled: WeakKeyDictionary[Database, _Compiled] = WeakKeyDictionary()
 _versions: WeakKeyDictionary[Database, int] = WeakKeyDictionary()
+_compiling: WeakKeyDictionary[Database, asyncio.Lock] = WeakKeyDictionary()
 
 
 def _rule(row: tuple[object, ...]) -> KeywordRule:
@@ -43,13 +50,28 @@ async def list_rules(db: Database) -> list[KeywordRule]:
 
 
 async def current_matcher(db: Database) -> KeywordMatcher:
-    version = _versions.get(db, 0)
+    """The compiled rules; recompiled only when a rule changed, here or elsewhere (the
+    change counter is checked every few seconds), by one task while the others wait."""
     compiled = _compiled.get(db)
-    if (compiled is None or compiled.version != version
-            or time.monotonic() - compiled.built_at > STALE_SECONDS):
-        compiled = _Compiled(KeywordMatcher(await list_rules(db)), time.monotonic(), version)
-        _compiled[db] = compiled
-    return compiled.matcher
+    if (compiled is not None and compiled.version == _versions.get(db, 0)
+            and time.monotonic() - compiled.checked_at <= STALE_SECONDS):
+        return compiled.matcher
+    async with _compiling.setdefault(db, asyncio.Lock()):
+        version = _versions.get(db, 0)
+        current = _compiled.get(db)
+        if current is not compiled and current is not None and current.version == version:
+            return current.matcher
+        stored = await db.fetch_value("SELECT value FROM instance_settings WHERE key = ?",
+                                      (GENERATION_SETTING,))
+        stored = None if stored is None else str(stored)
+        if (current is not None and current.version == version and stored is not None
+                and stored == current.stored_generation):
+            current.checked_at = time.monotonic()
+            return current.matcher
+        rules = await list_rules(db)
+        matcher = await asyncio.to_thread(KeywordMatcher, rules)
+        _compiled[db] = _Compiled(matcher, time.monotonic(), version, stored)
+        return matcher
 
 
 def _changed(db: Database) -> None:

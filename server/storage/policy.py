@@ -3,9 +3,10 @@ moderation pipeline's decisions."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from weakref import WeakKeyDictionary
 
 from moderation.domains import (
@@ -20,6 +21,7 @@ from server.clock import now_text
 from server.storage.database import Database, Transaction
 
 SNAPSHOT_SECONDS = 2.0
+GENERATION_SETTING = "domain_policy_generation"
 """How stale the in-memory copy of domain policy may get when another process (the
 `kinhaven domain` command) changes it; changes made in this process apply at once."""
 FEDERATION_MODE_SETTING = "federation_mode"
@@ -50,18 +52,21 @@ class DomainAllow:
     created_at: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Snapshot:
     blocks: dict[str, DomainPolicy]
     allows: frozenset[str]
     mode: str | None
     taken_at: float
+    stored_generation: str | None
+    """The database's change counter when this copy was read (bumped by triggers)."""
 
 
 @dataclass
 class _State:
     snapshot: _Snapshot | None = None
     generation: int = 0
+    reading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 _states: WeakKeyDictionary[Database, _State] = WeakKeyDictionary()
@@ -81,17 +86,26 @@ async def _snapshot(db: Database) -> _Snapshot:
     snapshot = state.snapshot
     if snapshot is not None and time.monotonic() - snapshot.taken_at <= SNAPSHOT_SECONDS:
         return snapshot
-    generation = state.generation
-    blocks = {str(row[0]): _policy(row)
-              for row in await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks")}
-    allows = frozenset(str(row[0]) for row in await db.fetch_all(
-        "SELECT domain FROM domain_allows"))
-    mode = await db.fetch_value("SELECT value FROM instance_settings WHERE key = ?",
-                                (FEDERATION_MODE_SETTING,))
-    snapshot = _Snapshot(blocks, allows, None if mode is None else str(mode), time.monotonic())
-    if state.generation == generation:  # a write while we read: the next call reads again
-        state.snapshot = snapshot
-    return snapshot
+    async with state.reading:  # one reader at a time; the others use what it read
+        if state.snapshot is not None and state.snapshot is not snapshot:
+            return state.snapshot
+        generation = state.generation
+        settings = {str(row[0]): str(row[1]) for row in await db.fetch_all(
+            "SELECT key, value FROM instance_settings WHERE key IN (?, ?)",
+            (GENERATION_SETTING, FEDERATION_MODE_SETTING))}
+        stored, mode = settings.get(GENERATION_SETTING), settings.get(FEDERATION_MODE_SETTING)
+        if (snapshot is not None and stored is not None
+                and (stored, mode) == (snapshot.stored_generation, snapshot.mode)):
+            snapshot.taken_at = time.monotonic()  # nothing changed anywhere: keep the copy
+            return snapshot
+        blocks = {str(row[0]): _policy(row)
+                  for row in await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks")}
+        allows = frozenset(str(row[0]) for row in await db.fetch_all(
+            "SELECT domain FROM domain_allows"))
+        snapshot = _Snapshot(blocks, allows, mode, time.monotonic(), stored)
+        if state.generation == generation:  # a write while we read: the next call reads again
+            state.snapshot = snapshot
+        return snapshot
 
 
 def _invalidate(db: Database) -> None:
