@@ -85,7 +85,7 @@ async def main() -> None:
                     processes.append(inbox.start([kinhaven, "serve", "--port", str(port)],
                                                  env, port))
                     servers[name] = (port, database)
-                for name, (port, _) in servers.items():  # warm up: keys fetched, caches built
+                for port, _ in servers.values():  # warm up: keys fetched, caches built
                     url = f"http://127.0.0.1:{port}/inbox"
                     member = f"http://127.0.0.1:{port}/users/member"
                     await inbox.blast(url, inbox.signed(
