@@ -92,3 +92,46 @@ async def mark_alert_seen(db: Database, alert_id: int, *, by_id: int, by_name: s
         await audit.append(tx, actor_id=by_id, actor_name=by_name, action="alert.seen",
                            target=f"alert {alert_id}")
         return True
+
+
+@dataclass(frozen=True)
+class HeldActivity:
+    id: int
+    inbound_id: int
+    actor_uri: str
+    reason: str
+    created_at: str
+    body: str
+
+
+async def hold_inbound(db: Database, *, inbound_id: int, actor_uri: str, reason: str) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO held_activities (inbound_id, actor_uri, reason, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (inbound_id) DO NOTHING",
+            (inbound_id, actor_uri, reason, now_text()),
+        )
+
+
+async def waiting_inbound(db: Database, *, limit: int = 100) -> list[HeldActivity]:
+    rows = await db.fetch_all(
+        "SELECT h.id, h.inbound_id, h.actor_uri, h.reason, h.created_at, i.body"
+        " FROM held_activities h JOIN inbound_activities i ON i.id = h.inbound_id"
+        " WHERE h.decision IS NULL ORDER BY h.id LIMIT ?", (limit,))
+    return [HeldActivity(*row) for row in rows]
+
+
+async def decide_inbound(db: Database, held_id: int, *, approve: bool, by_id: int | None,
+                         by_name: str, note: str) -> int | None:
+    """Record a decision (audited); the inbound row id to apply, or None if not waiting."""
+    async with db.transaction() as tx:
+        rows = list(await tx.execute_fetchall(
+            "UPDATE held_activities SET decision = ?, decided_by = ?, decided_at = ?, note = ?"
+            " WHERE id = ? AND decision IS NULL RETURNING inbound_id",
+            ("approved" if approve else "rejected", by_id, now_text(), note, held_id)))
+        if not rows:
+            return None
+        await audit.append(tx, actor_id=by_id, actor_name=by_name,
+                           action="remote-hold.approve" if approve else "remote-hold.reject",
+                           target=f"remote hold {held_id}", reason=note)
+        return int(rows[0][0])

@@ -79,3 +79,12 @@ async def finish_many(db: Database, outcomes: list[tuple[int, str, str | None]])
             "UPDATE inbound_activities SET state = ?, error = ?, processed_at = ? WHERE id = ?",
             [(state, error, stamp, row_id) for row_id, state, error in outcomes],
         )
+
+
+async def get_activity(db: Database, activity_id: int) -> InboundActivity | None:
+    row = await db.fetch_one(
+        "SELECT id, activity_uri, actor_uri, body, attempts FROM inbound_activities WHERE id = ?",
+        (activity_id,),
+    )
+    return None if row is None else InboundActivity(
+        row[0], row[1], row[2], json.loads(row[3]), row[4])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from federation.sanitize import sanitize_html
 from server.activitypub.context import Federation
-from server.services.holding import NotWaiting, decide_hold
+from server.services.holding import NotWaiting, decide_hold, decide_remote_hold
 from server.storage import holds as hold_store
 from server.storage import posts as post_store
 from server.storage.actors import get_actor
@@ -29,8 +32,9 @@ async def queue_page(request: Request, *, errors: FieldErrors | None = None,
     post_ids = {item.post_id for item in held} | {alert.post_id for alert in alerts}
     posts = {i: await post_store.get_post(db, i) for i in post_ids}
     authors = {i: await get_actor(db, post.actor_id) for i, post in posts.items() if post}
+    remote = [(item, _remote_text(item.body)) for item in await hold_store.waiting_inbound(db)]
     return render(request, "admin/queue.html", {
-        "held": held, "alerts": alerts, "posts": posts, "authors": authors,
+        "held": held, "alerts": alerts, "posts": posts, "authors": authors, "remote": remote,
         "errors": errors or {},
     }, status_code=status_code)
 
@@ -56,6 +60,37 @@ async def decide(request: Request) -> Response:
     return RedirectResponse("/admin/queue", status_code=303)
 
 
+def _remote_text(body: str) -> str:
+    """What a held remote post says, made safe to show (it is remote HTML)."""
+    try:
+        activity = json.loads(body)
+    except ValueError:
+        return ""
+    obj = activity.get("object") if isinstance(activity, dict) else None
+    if not isinstance(obj, dict):
+        return ""
+    parts = [obj.get("summary"), obj.get("content")]
+    return sanitize_html(" ".join(part for part in parts if isinstance(part, str)))
+
+
+async def decide_remote(request: Request) -> Response:
+    viewer = require_moderator(request)
+    form = await read_form(request)
+    held_id = request.path_params["held_id"]
+    decision = request.path_params["decision"]
+    if decision not in ("approve", "reject"):
+        raise HTTPException(404)
+    note = text_field(form, f"remote-note-{held_id}")[:NOTE_LENGTH]
+    federation: Federation = request.app.state.federation
+    try:
+        await decide_remote_hold(federation, held_id, approve=decision == "approve",
+                                 by_id=viewer.actor.id, by_name=f"@{viewer.actor.username}",
+                                 note=note)
+    except NotWaiting as error:
+        raise HTTPException(404) from error
+    return RedirectResponse("/admin/queue", status_code=303)
+
+
 async def alert_seen(request: Request) -> Response:
     viewer = require_moderator(request)
     await read_form(request)
@@ -69,5 +104,7 @@ async def alert_seen(request: Request) -> Response:
 routes = [
     Route("/admin/queue", queue_page, methods=["GET"]),
     Route("/admin/queue/{hold_id:int}/{decision:str}", decide, methods=["POST"]),
+    Route("/admin/queue/remote/{held_id:int}/{decision:str}", decide_remote,
+          methods=["POST"]),
     Route("/admin/alerts/{alert_id:int}/seen", alert_seen, methods=["POST"]),
 ]

@@ -12,10 +12,12 @@ import logging
 
 from federation.parse import Envelope, MalformedActivity, host_of, parse_envelope
 from moderation.candidate import Candidate, Direction
+from moderation.pipeline import Action
 from server.activitypub.context import Federation
 from server.activitypub.handlers import HANDLERS, Dropped
 from server.activitypub.incoming_notes import Arrival, NoteDropped, store_notes
 from server.storage import actors as actor_store
+from server.storage import holds as hold_store
 from server.storage import inbound as inbound_store
 from server.storage import policy as policy_store
 from server.storage.actors import Actor
@@ -40,6 +42,7 @@ def _text_of(envelope_object: object) -> str:
     return ""
 
 
+HELD = "held"
 Outcome = tuple[int, str, str | None]
 """(inbound row id, final state, reason)."""
 
@@ -61,6 +64,8 @@ class InboundWorker:
             text=_text_of(envelope.object),
         )
         decision = await federation.pipeline.decide(candidate)
+        if decision.action is Action.HOLD:
+            return HELD, f"{decision.policy}: {decision.reason}"
         if not decision.allowed:
             await policy_store.record_decision(
                 federation.db, direction="inbound", subject_uri=envelope.id,
@@ -123,6 +128,11 @@ class InboundWorker:
                 continue
             sender = senders.get(envelope.actor)
             refused = await self._admit(envelope, sender)
+            if refused is not None and refused[0] == HELD:
+                await hold_store.hold_inbound(db, inbound_id=activity.id,
+                                              actor_uri=activity.actor_uri, reason=refused[1])
+                outcomes.append((activity.id, "done", f"held for a moderator: {refused[1]}"))
+                continue
             if refused is not None:
                 outcomes.append((activity.id, *refused))
                 continue
@@ -144,6 +154,21 @@ class InboundWorker:
         if outcomes:
             await inbound_store.finish_many(db, outcomes)
         return len(batch)
+
+    async def apply_approved(self, activity: InboundActivity) -> str | None:
+        """Apply an activity a moderator let through, past the pipeline that held it;
+        returns why it could still not be applied, or None."""
+        envelope = parse_envelope(activity.body)
+        sender = await actor_store.get_actor_by_uri(self.federation.db, envelope.actor)
+        if sender is None:
+            return "the sender is no longer known"
+        outcomes: list[Outcome] = []
+        if envelope.type == "Create" and envelope.object is not None:
+            await self._store_notes([(activity, envelope, sender)], outcomes)
+        elif envelope.type in HANDLERS:
+            await self._apply(activity, envelope, sender, outcomes)
+        reasons = [reason for _, state, reason in outcomes if state != "done"]
+        return reasons[0] if reasons else None
 
     async def run(self) -> None:
         ready = self.federation.inbound_ready

@@ -121,3 +121,47 @@ async def test_inbound_posts_matching_a_refusing_rule_are_not_stored(
         await wait_until(processed, what="both notes to be processed")
         assert await post_store.get_post_by_uri(kinhaven.db, bad["object"]["id"]) is None
         assert await post_store.get_post_by_uri(kinhaven.db, good["object"]["id"]) is not None
+
+
+async def test_a_held_remote_post_is_invisible_until_approved(kinhaven: RunningInstance) -> None:
+    await _rule(kinhaven, "casino", "hold")
+    amy = await get_local_actor_by_username(kinhaven.db, "amy")
+    assert amy is not None
+    async with run_fake_mastodon() as mastodon:
+        bob = mastodon.add_account("bob")
+        mention = (f"@amy@{kinhaven.settings.domain}", amy.uri)
+        first = mastodon.public_note(
+            bob, '<p>Casino night!<script>alert(1)</script><img src="x" onerror="y"></p>',
+            mentions=[mention])
+        second = mastodon.public_note(bob, "<p>Another casino</p>", mentions=[mention])
+        for activity in (first, second):
+            response = await mastodon.deliver(bob, f"{kinhaven.base_url}/inbox", activity)
+            assert response.status_code == 202
+
+        async def both_held() -> list[hold_store.HeldActivity] | None:
+            held = await hold_store.waiting_inbound(kinhaven.db)
+            return held if len(held) == 2 else None
+
+        held = await wait_until(both_held, what="both notes to be held")
+        for activity in (first, second):
+            assert await post_store.get_post_by_uri(kinhaven.db, activity["object"]["id"]) is None
+        async with member_browser(kinhaven, "mod") as moderator:
+            queue = (await moderator.get("/admin/queue")).text
+            assert "Casino night!" in queue and "keyword rule" in queue
+            assert "<script>" not in queue and "onerror" not in queue
+            approved = await submit(moderator, "/admin/queue",
+                                    f"/admin/queue/remote/{held[0].id}/approve")
+            assert approved.status_code == 303
+            rejected = await submit(moderator, "/admin/queue",
+                                    f"/admin/queue/remote/{held[1].id}/reject")
+            assert rejected.status_code == 303
+            again = await submit(moderator, "/admin/queue",
+                                 f"/admin/queue/remote/{held[1].id}/approve")
+            assert again.status_code == 404
+        shown = await post_store.get_post_by_uri(kinhaven.db, first["object"]["id"])
+        assert shown is not None and "Casino night!" in shown.content_html
+        assert "<script>" not in shown.content_html
+        assert await post_store.get_post_by_uri(kinhaven.db, second["object"]["id"]) is None
+        async with member_browser(kinhaven, "amy") as amy_web:
+            assert "mentioned you" in (await amy_web.get("/notifications/waiting")).text or (
+                "mentioned you" in (await amy_web.get("/notifications")).text)
