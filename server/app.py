@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -116,6 +117,22 @@ async def _form_rejected(request: Request, error: Exception) -> Response:
     }, status_code=error.status_code)
 
 
+_INBOX_PATH = re.compile(r"/(?:inbox|actor/inbox|users/[^/]+/inbox)")
+
+
+class KinhavenApp(Starlette):
+    """Deliveries from other servers, the busiest traffic by far, go straight to the inbox:
+    the page middleware (sessions, page security headers) has nothing to do for them."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] == "POST"
+                and _INBOX_PATH.fullmatch(scope["path"])):
+            scope["app"] = self
+            await inbox_routes.inbox(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -151,7 +168,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await db.close()
 
-    return Starlette(
+    return KinhavenApp(
         routes=[
             *inbox_routes.routes,  # the busiest routes first: they are matched in order
             *discovery.routes,

@@ -148,7 +148,7 @@ class Sessions:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _is_inbox_post(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         app_state = scope["app"].state
@@ -169,11 +169,6 @@ class Sessions:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
-
-
-def _is_inbox_post(scope: Scope) -> bool:
-    """Deliveries from other servers carry no visitor: the busiest path skips sessions."""
-    return scope["method"] == "POST" and str(scope["path"]).endswith("/inbox")
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
