@@ -31,6 +31,7 @@ from server.storage.database import Database
 from server.web import (
     admin,
     auth,
+    blocklist,
     compose,
     discovery,
     help,
@@ -177,6 +178,7 @@ def create_app(settings: Settings) -> Starlette:
             *media.routes,
             *auth.routes,
             *help.routes,
+            *blocklist.routes,
             *admin.routes,
             *reports.routes,
             *queue.routes,

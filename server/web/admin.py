@@ -17,6 +17,7 @@ from server.storage import accounts as account_store
 from server.storage import audit
 from server.storage import community as community_store
 from server.storage.settings import get_setting, set_setting
+from server.web.blocklist import PUBLIC_LIST_SETTING
 from server.web.forms import FieldErrors, checkbox, read_form, text_field
 from server.web.guards import require_admin, require_moderator
 from server.web.state import db_of
@@ -80,6 +81,7 @@ async def _settings_context(request: Request) -> dict[str, object]:
         "rules_text": "\n".join(rule.text for rule in await community_store.list_rules(db)),
         "federated_timeline": (await get_setting(db, "federated_timeline")) != "off",
         "secure_mode": (await get_setting(db, SECURE_MODE_SETTING)) == "1",
+        "public_domain_blocks": (await get_setting(db, PUBLIC_LIST_SETTING)) != "off",
         "invites": await community_store.list_invites(db),
         "errors": {},
     }
@@ -125,6 +127,8 @@ async def save_settings(request: Request) -> Response:
     await set_setting(db, "federated_timeline", "on" if checkbox(form, "federated_timeline")
                       else "off")
     await set_setting(db, SECURE_MODE_SETTING, "1" if checkbox(form, "secure_mode") else "0")
+    await set_setting(db, PUBLIC_LIST_SETTING,
+                      "on" if checkbox(form, "public_domain_blocks") else "off")
     await audit.record(db, actor_id=viewer.actor.id, actor_name=f"@{viewer.actor.username}",
                        action="settings.update",
                        target=f"registrations={registrations}, {len(rules)} rules")

@@ -13,13 +13,15 @@ from playwright.async_api import Page
 from server.activitypub.context import Federation
 from server.services import posting, reactions, relations
 from server.storage import accounts as account_store
+from server.storage import policy as policy_store
 from server.storage import reports as report_store
 from server.storage.actors import Actor, get_local_actor_by_username
 from tests.browser.conftest import CheckPage, NewPage
 from tests.browsing import PASSWORD
 from tests.instances import RunningInstance, run_instance
 
-VISITOR_PAGES = ["/", "/login", "/signup", "/about", "/help", "/community", "/tags/gardening",
+VISITOR_PAGES = ["/", "/login", "/signup", "/about", "/about/moderated-servers", "/help",
+                 "/community", "/tags/gardening",
                  "/@ada", "/not-a-page"]
 MEMBER_PAGES = [
     "/home", "/community", "/federated", "/tags/gardening", "/compose", "/notifications",
@@ -69,6 +71,8 @@ async def community(kinhaven: RunningInstance, tmp_path: Path) -> AsyncIterator[
         await posting.publish(here, bea, "@ada how are you? #gardening", visibility="public",
                               in_reply_to=first.uri)
         await reactions.like(here, bea, first)
+        await policy_store.block_domain(kinhaven.db, "spam.example", severity="suspend",
+                                        reason="Spam", obfuscate=True)
         await report_store.file_report(kinhaven.db, reporter_id=bea.id, target_actor_id=ada.id,
                                        category="welfare", comment="She seems low lately.",
                                        object_uris=[first.uri])
