@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from federation.parse import IncomingNote, MalformedActivity, host_of, parse_note, visibility
 from federation.sanitize import sanitize_html
+from moderation.keywords import CW_PREFIX
 from server.activitypub.context import Federation
 from server.storage import actors as actor_store
 from server.storage import follows as follow_store
@@ -27,6 +28,8 @@ class Arrival:
     sender: Actor
     boosted: bool = False
     """Boosted by someone a member follows: it concerns that member, whoever wrote it."""
+    rewrites: tuple[str, ...] = ()
+    """What moderation changes on the way in: "sensitive", "strip_media", "cw:<text>"."""
 
 
 def _read(arrival: Arrival) -> IncomingNote:
@@ -79,15 +82,20 @@ async def store_notes(federation: Federation, arrivals: list[Arrival]
         notify = [(actor_id, "mention") for actor_id in mention_ids]
         if parent is not None and replied_here and parent.actor_id not in mention_ids:
             notify.append((parent.actor_id, "reply"))
+        rewrites = arrival.rewrites
+        warning = next((r.removeprefix(CW_PREFIX) for r in rewrites if r.startswith(CW_PREFIX)),
+                       "")
         post = NewRemotePost(
             uri=note.uri, actor_id=sender.id, url=note.url, in_reply_to_uri=note.in_reply_to,
-            content_html=sanitize_html(note.content_html), summary=note.summary[:500],
-            sensitive=note.sensitive,
+            content_html=sanitize_html(note.content_html),
+            summary=(note.summary or warning)[:500],
+            sensitive=note.sensitive or "sensitive" in rewrites,
             visibility=visibility(note.to, note.cc, sender.followers_uri),
             language=note.language, published_at=note.published or "",
             mention_actor_ids=tuple(mention_ids), tags=tuple(note.hashtags),
-            attachments=tuple(NewRemoteAttachment(a.url, a.media_type, a.name, a.width, a.height,
-                                                  a.blurhash) for a in note.attachments),
+            attachments=() if "strip_media" in rewrites else tuple(
+                NewRemoteAttachment(a.url, a.media_type, a.name, a.width, a.height, a.blurhash)
+                for a in note.attachments),
         )
         outcome.append(post)
         writes.append((post, notify))

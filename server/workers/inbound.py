@@ -50,10 +50,13 @@ Outcome = tuple[int, str, str | None]
 class InboundWorker:
     def __init__(self, federation: Federation) -> None:
         self.federation = federation
+        self._rewrites: dict[str, tuple[str, ...]] = {}
+        """Rewrites decided for admitted activities of the batch in hand, by activity id."""
 
     async def _admit(self, envelope: Envelope, sender: Actor | None
                      ) -> tuple[str, str] | None:
-        """Why the activity goes no further (state, reason), or None to apply it."""
+        """Why the activity goes no further (state, reason), or None to apply it; the
+        pipeline's rewrites for an admitted one are kept for storing it."""
         federation = self.federation
         if sender is None or sender.local:
             return "dropped", "unknown sender"
@@ -75,6 +78,8 @@ class InboundWorker:
             return "dropped", f"{decision.policy}: {decision.reason}"
         if envelope.type not in HANDLERS:
             return "dropped", f"{envelope.type} is not handled"
+        if decision.rewrites:
+            self._rewrites[envelope.id] = decision.rewrites
         return None
 
     async def _apply(self, activity: InboundActivity, envelope: Envelope, sender: Actor,
@@ -93,7 +98,9 @@ class InboundWorker:
                            outcomes: list[Outcome]) -> None:
         """Creates of embedded notes, the bulk of inbound traffic, stored as one batch."""
         try:
-            arrivals = [Arrival(envelope.object, sender) for _, envelope, sender in group]
+            arrivals = [Arrival(envelope.object, sender,
+                                rewrites=self._rewrites.pop(envelope.id, ()))
+                        for _, envelope, sender in group]
             results = await store_notes(self.federation, arrivals)
         except Exception as error:
             logger.exception("storing a batch of %s notes failed", len(group))

@@ -11,6 +11,7 @@ import pytest
 from server.storage import holds as hold_store
 from server.storage import inbound as inbound_store
 from server.storage import keywords as keyword_store
+from server.storage import policy as policy_store
 from server.storage import posts as post_store
 from server.storage.actors import get_local_actor_by_username
 from tests.browsing import member_browser, submit
@@ -165,3 +166,33 @@ async def test_a_held_remote_post_is_invisible_until_approved(kinhaven: RunningI
         async with member_browser(kinhaven, "amy") as amy_web:
             assert "mentioned you" in (await amy_web.get("/notifications/waiting")).text or (
                 "mentioned you" in (await amy_web.get("/notifications")).text)
+
+
+async def test_rewrites_on_the_way_in_warn_mark_sensitive_and_strip_media(
+    kinhaven: RunningInstance,
+) -> None:
+    """A warning rule adds a content warning to a remote post; a domain whose media is
+    refused and marked sensitive arrives without pictures, as sensitive."""
+    await _rule(kinhaven, "spoilers", "warn", warning="Film spoilers")
+    amy = await get_local_actor_by_username(kinhaven.db, "amy")
+    assert amy is not None
+    async with run_fake_mastodon() as mastodon:
+        await policy_store.block_domain(kinhaven.db, mastodon.domain.split(":")[0],
+                                        severity="noop", reject_media=True,
+                                        force_sensitive=True)
+        bob = mastodon.add_account("bob")
+        mention = (f"@amy@{kinhaven.settings.domain}", amy.uri)
+        note = mastodon.public_note(bob, "<p>Big spoilers ahead</p>", mentions=[mention])
+        note["object"]["attachment"] = [{
+            "type": "Document", "mediaType": "image/png", "name": "a still",
+            "url": f"{mastodon.base_url}/media/still.png"}]
+        response = await mastodon.deliver(bob, f"{kinhaven.base_url}/inbox", note)
+        assert response.status_code == 202
+
+        async def stored() -> post_store.Post | None:
+            return await post_store.get_post_by_uri(kinhaven.db, note["object"]["id"])
+
+        post = await wait_until(stored, what="the note to be stored")
+        assert post.summary == "Film spoilers" and post.sensitive
+        assert await kinhaven.db.fetch_value(
+            "SELECT count(*) FROM media_attachments WHERE post_id = ?", (post.id,)) == 0
