@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,25 +40,36 @@ async def queue_page(request: Request, *, errors: FieldErrors | None = None,
     }, status_code=status_code)
 
 
-async def decide(request: Request) -> Response:
-    viewer = require_moderator(request)
-    form = await read_form(request)
-    hold_id = request.path_params["hold_id"]
-    decision = request.path_params["decision"]
-    if decision not in ("approve", "reject"):
-        raise HTTPException(404)
-    note = text_field(form, f"note-{hold_id}")
-    if len(note) > NOTE_LENGTH:
-        errors = FieldErrors()
-        errors.add(f"note-{hold_id}", f"Please keep the note under {NOTE_LENGTH} characters.")
-        return await queue_page(request, errors=errors, status_code=422)
-    federation: Federation = request.app.state.federation
-    try:
-        await decide_hold(federation, hold_id, approve=decision == "approve",
-                          by_id=viewer.actor.id, by_name=f"@{viewer.actor.username}", note=note)
-    except NotWaiting as error:
-        raise HTTPException(404) from error
-    return RedirectResponse("/admin/queue", status_code=303)
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _decider(id_param: str, note_prefix: str,
+             decide_with: Callable[..., Awaitable[object]]) -> Handler:
+    """One handler shape for members' held posts and remote held activities alike."""
+
+    async def handle(request: Request) -> Response:
+        viewer = require_moderator(request)
+        form = await read_form(request)
+        item_id = request.path_params[id_param]
+        decision = request.path_params["decision"]
+        if decision not in ("approve", "reject"):
+            raise HTTPException(404)
+        field = f"{note_prefix}{item_id}"
+        note = text_field(form, field)
+        if len(note) > NOTE_LENGTH:
+            errors = FieldErrors()
+            errors.add(field, f"Please keep the note under {NOTE_LENGTH} characters.")
+            return await queue_page(request, errors=errors, status_code=422)
+        federation: Federation = request.app.state.federation
+        try:
+            await decide_with(federation, item_id, approve=decision == "approve",
+                              by_id=viewer.actor.id, by_name=f"@{viewer.actor.username}",
+                              note=note)
+        except NotWaiting as error:
+            raise HTTPException(404) from error
+        return RedirectResponse("/admin/queue", status_code=303)
+
+    return handle
 
 
 def _remote_text(body: str) -> str:
@@ -73,24 +85,6 @@ def _remote_text(body: str) -> str:
     return sanitize_html(" ".join(part for part in parts if isinstance(part, str)))
 
 
-async def decide_remote(request: Request) -> Response:
-    viewer = require_moderator(request)
-    form = await read_form(request)
-    held_id = request.path_params["held_id"]
-    decision = request.path_params["decision"]
-    if decision not in ("approve", "reject"):
-        raise HTTPException(404)
-    note = text_field(form, f"remote-note-{held_id}")[:NOTE_LENGTH]
-    federation: Federation = request.app.state.federation
-    try:
-        await decide_remote_hold(federation, held_id, approve=decision == "approve",
-                                 by_id=viewer.actor.id, by_name=f"@{viewer.actor.username}",
-                                 note=note)
-    except NotWaiting as error:
-        raise HTTPException(404) from error
-    return RedirectResponse("/admin/queue", status_code=303)
-
-
 async def alert_seen(request: Request) -> Response:
     viewer = require_moderator(request)
     await read_form(request)
@@ -103,8 +97,9 @@ async def alert_seen(request: Request) -> Response:
 
 routes = [
     Route("/admin/queue", queue_page, methods=["GET"]),
-    Route("/admin/queue/{hold_id:int}/{decision:str}", decide, methods=["POST"]),
-    Route("/admin/queue/remote/{held_id:int}/{decision:str}", decide_remote,
-          methods=["POST"]),
+    Route("/admin/queue/{hold_id:int}/{decision:str}",
+          _decider("hold_id", "note-", decide_hold), methods=["POST"]),
+    Route("/admin/queue/remote/{held_id:int}/{decision:str}",
+          _decider("held_id", "remote-note-", decide_remote_hold), methods=["POST"]),
     Route("/admin/alerts/{alert_id:int}/seen", alert_seen, methods=["POST"]),
 ]
