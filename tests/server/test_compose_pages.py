@@ -13,18 +13,14 @@ import httpx
 import pytest
 from PIL import Image
 
-from server.activitypub.context import Federation
-from server.services import relations
-from server.storage import follows as follow_store
-from server.storage import inbound as inbound_store
 from server.storage import interactions
 from server.storage import media as media_store
 from server.storage import posts as post_store
 from server.storage.actors import get_actor
 from tests.browsing import csrf_in, member_browser
 from tests.fake_mastodon import FakeMastodon, run_fake_mastodon
+from tests.federating import accepted_follower
 from tests.instances import RunningInstance, run_instance
-from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -241,19 +237,7 @@ async def followed_by_mastodon(
             "SELECT actor_id FROM accounts a JOIN actors r ON r.id = a.actor_id"
             " WHERE r.username = 'alice'"))
         assert alice is not None
-        follow = mastodon.follow(bob, alice.uri)
-        response = await mastodon.deliver(bob, f"{kinhaven.base_url}/inbox", follow)
-        assert response.status_code == 202
-
-        async def processed() -> bool:
-            state = await inbound_store.state_of(kinhaven.db, follow["id"])
-            return state is not None and state[0] == "done"
-
-        await wait_until(processed, what="the follow to be processed")
-        federation: Federation = kinhaven.app.state.federation
-        requests = await follow_store.pending_requests(kinhaven.db, alice.id)
-        await relations.accept_request(federation, requests[0])
-        await mastodon.wait_for(lambda a: a["type"] == "Accept")
+        await accepted_follower(kinhaven, mastodon, bob, alice)
         yield mastodon, bob
 
 

@@ -15,18 +15,14 @@ import httpx
 import pytest
 
 from moderation.risk import DEFAULT_RISK_TERMS, RiskResponse
-from server.activitypub.context import Federation
 from server.local_posts import LocalChoices, load_local_choices, save_local_choices
-from server.services import relations
-from server.storage import follows as follow_store
 from server.storage import holds as hold_store
-from server.storage import inbound as inbound_store
 from server.storage import posts as post_store
 from server.storage.actors import Actor, get_local_actor_by_username
 from tests.browsing import csrf_in, member_browser, submit
 from tests.fake_mastodon import FakeAccount, FakeMastodon, run_fake_mastodon
+from tests.federating import accepted_follower
 from tests.instances import RunningInstance, run_instance
-from tests.waiting import wait_until
 
 
 async def _choose(kinhaven: RunningInstance, *, reviews: int = 0,
@@ -50,19 +46,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[RunningInstance, FakeMast
         await _member(kinhaven, "mod", role="moderator")
         await _member(kinhaven, "ben")
         bob = mastodon.add_account("bob")
-        follow = mastodon.follow(bob, amy.uri)
-        delivered = await mastodon.deliver(bob, f"{kinhaven.base_url}/inbox", follow)
-        assert delivered.status_code == 202
-
-        async def processed() -> bool:
-            state = await inbound_store.state_of(kinhaven.db, follow["id"])
-            return state is not None and state[0] == "done"
-
-        await wait_until(processed, what="bob's follow")
-        federation: Federation = kinhaven.app.state.federation
-        request = (await follow_store.pending_requests(kinhaven.db, amy.id))[0]
-        await relations.accept_request(federation, request)
-        await mastodon.wait_for(lambda a: a["type"] == "Accept")
+        await accepted_follower(kinhaven, mastodon, bob, amy)
         yield kinhaven, mastodon, bob
 
 
