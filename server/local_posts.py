@@ -9,7 +9,7 @@ from moderation.candidate import Candidate, Direction
 from moderation.new_members import new_member_policy
 from moderation.pipeline import Decision, Pipeline
 from moderation.risk import DEFAULT_RISK_TERMS, RiskMatcher, RiskResponse, risk_policy
-from server.policies import keyword_rules_policy
+from server.policies import account_policy, keyword_rules_policy
 from server.storage import holds as hold_store
 from server.storage.actors import get_actor_by_uri
 from server.storage.database import Database
@@ -74,7 +74,8 @@ async def judge_local_post(db: Database, *, author_uri: str, domain: str, text: 
                            visibility: str) -> Decision:
     choices = await load_local_choices(db)
     facts = _Facts(db, choices)
-    pipeline = Pipeline([keyword_rules_policy(db), new_member_policy(facts), risk_policy(facts)])
+    pipeline = Pipeline([account_policy(db), keyword_rules_policy(db), new_member_policy(facts),
+                         risk_policy(facts)])
     return await pipeline.decide(Candidate(
         direction=Direction.OUTBOUND, kind="Create", actor=author_uri, domain=domain,
         text=text, audience=visibility,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from moderation.accounts import Standing, account_sanctions_policy
 from moderation.candidate import Candidate
 from moderation.keywords import KeywordMatcher, keyword_policy
 from moderation.pipeline import NamedPolicy, Verdict
 from server.storage import keywords as keyword_store
+from server.storage import sanctions as sanction_store
 from server.storage.database import Database
 
 
@@ -27,3 +29,16 @@ def keyword_rules_policy(db: Database) -> NamedPolicy:
         return await keyword_policy(_Fixed(matcher)).check(candidate)
 
     return NamedPolicy("keywords", check)
+
+
+class _Standings:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def standing_of(self, actor_uri: str) -> Standing:
+        return await sanction_store.standing_of(self._db, actor_uri)
+
+
+def account_policy(db: Database) -> NamedPolicy:
+    """Sanctions on the sending (or posting) account, as they stand at that moment."""
+    return account_sanctions_policy(_Standings(db))

@@ -41,7 +41,7 @@ async def _member(request: Request) -> Actor:
     account = await account_store.get_account(db, actor.id)
     if account is None or not account.approved:
         raise _Unavailable(404, "no such account")
-    if account.suspended_at is not None:
+    if account.suspended:
         raise _Unavailable(410, "this account is suspended")
     return actor
 

@@ -18,6 +18,7 @@ from federation.parse import (
     refs,
 )
 from federation.sanitize import sanitize_html
+from moderation.domains import LIMIT, severity_for
 from server.activitypub.context import Federation
 from server.activitypub.incoming_notes import Arrival, NoteDropped, store_notes
 from server.activitypub.remote import ActorUnavailable, new_actor
@@ -29,6 +30,7 @@ from server.storage import interactions
 from server.storage import notifications as notification_store
 from server.storage import posts as post_store
 from server.storage import reports as report_store
+from server.storage import sanctions as sanction_store
 from server.storage.actors import Actor
 from server.storage.posts import Post
 
@@ -45,7 +47,7 @@ async def _member(federation: Federation, uri: str | None) -> Actor:
     if actor is None or not actor.local or actor.actor_type != "Person":
         raise Dropped(f"{uri} is not a member here")
     account = await account_store.get_account(federation.db, actor.id)
-    if account is None or not account.approved or account.suspended_at is not None:
+    if account is None or not account.approved or account.suspended:
         raise Dropped(f"{uri} is not an active member")
     return actor
 
@@ -60,7 +62,16 @@ async def _local_post(federation: Federation, uri: str | None) -> Post:
 async def handle_follow(federation: Federation, envelope: Envelope, sender: Actor) -> None:
     member = await _member(federation, envelope.object_id)
     await relations.receive_follow(federation, uri=envelope.id, follower=sender, member=member,
-                                   manual=member.manually_approves_followers)
+                                   manual=await _needs_approval(federation, member, sender))
+
+
+async def _needs_approval(federation: Federation, member: Actor, sender: Actor) -> bool:
+    """The member's choice, or the moderators': a limited account or domain asks first."""
+    if member.manually_approves_followers:
+        return True
+    if (await sanction_store.standing_of(federation.db, sender.uri)).limited:
+        return True
+    return await severity_for(federation.domains, sender.domain) == LIMIT
 
 
 async def _our_follow(federation: Federation, envelope: Envelope, sender: Actor

@@ -29,7 +29,7 @@ async def can_be_followed(federation: Federation, target: Actor) -> bool:
     if target.actor_type != "Person":
         return False
     account = await account_store.get_account(federation.db, target.id)
-    return account is not None and account.approved and account.suspended_at is None
+    return account is not None and account.approved and not account.suspended
 
 
 async def follow_person(federation: Federation, member: Actor, target: Actor) -> Follow:

@@ -27,6 +27,7 @@ from server.services.relations import RelationError, find_remote_account
 from server.storage import follows as follow_store
 from server.storage import media as media_store
 from server.storage import posts as post_store
+from server.storage import sanctions as sanction_store
 from server.storage.actors import Actor, get_actor, get_local_actor_by_username
 from server.storage.deliveries import Delivery
 from server.storage.posts import VISIBILITIES, Post
@@ -86,7 +87,10 @@ async def _audience_inboxes(federation: Federation, author: Actor, visibility: s
     recipients = [*mentioned, *([parent_author] if parent_author else [])]
     if visibility == "direct":
         recipients = mentioned
-    inboxes += [inbox_for(actor, "Create") for actor in recipients if not actor.local]
+    for actor in recipients:  # someone suspended here is sent nothing, mentioned or not
+        if not actor.local and not (
+                await sanction_store.standing_of(federation.db, actor.uri)).suspended:
+            inboxes.append(inbox_for(actor, "Create"))
     return list(dict.fromkeys(inboxes))
 
 

@@ -36,7 +36,8 @@ class Account:
     noindex: bool
     default_visibility: str
     created_at: str
-    suspended_at: str | None
+    suspended_until: str | None
+    """When a suspension in force ends (see `server/storage/sanctions.py`)."""
     application_reason: str
     rules_accepted_at: str | None
     rejected_at: str | None
@@ -50,13 +51,17 @@ class Account:
         return not self.approved and self.rejected_at is None and self.password_hash != ""
 
     @property
+    def suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now_text()
+
+    @property
     def can_moderate(self) -> bool:
         return self.role in ("moderator", "admin")
 
 
 _SELECT = (
     "SELECT a.actor_id, r.username, a.email, a.password_hash, a.role, a.approved,"
-    " a.hide_network, a.noindex, a.default_visibility, a.created_at, a.suspended_at,"
+    " a.hide_network, a.noindex, a.default_visibility, a.created_at, r.suspended_until,"
     " a.application_reason, a.rules_accepted_at, a.rejected_at, a.rejection_reason,"
     " a.break_until, a.quiet_mode"
     " FROM accounts a JOIN actors r ON r.id = a.actor_id"
@@ -172,13 +177,6 @@ async def count_active_authors(db: Database, *, since: str) -> int:
         (since,),
     )
     return int(value)
-
-
-async def set_suspended(db: Database, actor_id: int, suspended_at: str | None) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE accounts SET suspended_at = ? WHERE actor_id = ?", (suspended_at, actor_id)
-        )
 
 
 async def close_account(db: Database, actor_id: int) -> None:

@@ -11,11 +11,12 @@ from server.clock import now_text
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database, Row
 from server.storage.follows import Follow
+from server.storage.sanctions import not_in_force
 
 _ACTOR = ", ".join(f"a.{column.name}" for column in fields(Actor))
 _LISTED_MEMBER = (
     "a.local = 1 AND a.actor_type = 'Person' AND a.deleted_at IS NULL"
-    " AND m.approved = 1 AND m.suspended_at IS NULL"
+    f" AND m.approved = 1 AND {not_in_force('a.suspended_until')}"
     " AND (m.break_until IS NULL OR m.break_until <= ? OR a.id = ?)"
     " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = a.id AND b.target_id = ?)"
 )

@@ -68,10 +68,10 @@ def parse_max_id(text: str | None) -> int | None:
     return int(text)
 
 
-async def _keeps(filters: ReaderFilter, reader: Reader, row: Row, *domains: str) -> bool:
+async def _keeps(filters: ReaderFilter, row: Row, *also_from: str) -> bool:
     return await filters.keeps(
-        domains=[row["author_domain"], *domains], summary=row["summary"],
-        content_html=row["content_html"], own=row["actor_id"] == reader.actor_id,
+        author_id=int(row["actor_id"]), author_domain=row["author_domain"],
+        summary=row["summary"], content_html=row["content_html"], also_from=also_from,
     )
 
 
@@ -93,7 +93,7 @@ async def _by_id(
             [*params, *clause_params, *([] if cursor is None else [cursor]), limit + 1],
         )
         for row in rows:
-            if await _keeps(filters, reader, row):
+            if await _keeps(filters, row):
                 if len(kept) == limit:
                     return Page(kept, str(kept[-1].post.id))
                 kept.append(Entry(_post(row)))
@@ -139,7 +139,7 @@ async def _visible_ids(db: Database, reader: Reader, ids: list[int]) -> dict[int
     rows = await db.fetch_all(
         f"SELECT {_SELECT}{_FROM} WHERE p.id IN ({marks}) AND {clause}", [*ids, *params]
     )
-    return {int(row["id"]): _post(row) for row in rows if await _keeps(filters, reader, row)}
+    return {int(row["id"]): _post(row) for row in rows if await _keeps(filters, row)}
 
 
 @dataclass(frozen=True)
@@ -278,10 +278,10 @@ async def home(db: Database, reader: Reader, max_id: str | None) -> Page:
         return HomeCursor(row["boosted_at"], "b", int(row["boost_id"]))
 
     async def keep_post(row: Row) -> bool:
-        return await _keeps(filters, reader, row)
+        return await _keeps(filters, row)
 
     async def keep_boost(row: Row) -> bool:
-        return await _keeps(filters, reader, row, row["booster_domain"])
+        return await _keeps(filters, row, row["booster_domain"])
 
     posts, more_posts = await _walk(
         fetch_posts, post_key, keep_post,

@@ -18,6 +18,8 @@ The rules, by visibility:
 Whatever the visibility, a post is never shown when it is deleted, its author is
 deleted or suspended (the account, or the author's domain), when the reader blocks,
 mutes or is blocked by its author, or when it contains one of the reader's muted words.
+A limited author (the account, or the author's domain) is seen only by their accepted
+followers, wherever the post would otherwise be shown.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ import enum
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from moderation.domains import SUSPEND, severity_for
+from moderation.domains import LIMIT, SUSPEND, severity_for
 from server.storage import policy as policy_store
 from server.storage.database import Database
+from server.storage.sanctions import not_in_force
 
 
 class Place(enum.Enum):
@@ -72,9 +75,13 @@ def visible_clause(reader: Reader, place: Place) -> tuple[str, list[object]]:
         # Held for a moderator: nobody but the author sees it until it is approved.
         "(p.held_at IS NULL OR p.actor_id = ?)",
         "a.deleted_at IS NULL",
-        "(ac.actor_id IS NULL OR ac.suspended_at IS NULL)",
+        not_in_force("a.suspended_until"),
+        f"({not_in_force('a.limited_until')} OR p.actor_id = ? OR EXISTS (SELECT 1"
+        " FROM follows f WHERE f.follower_id = ? AND f.followee_id = p.actor_id"
+        " AND f.state = 'accepted'))",
     ]
-    params: list[object] = [reader.actor_id if reader.actor_id is not None else -1]
+    someone = reader.actor_id if reader.actor_id is not None else -1
+    params: list[object] = [someone, someone, someone]
     if place is Place.COMMUNITY:
         clauses.append("p.local = 1")
     allowed = ["p.visibility = 'public'"]
@@ -122,8 +129,8 @@ def _relations_clause(column: str) -> str:
 
 def relations_clause(reader: Reader, column: str) -> tuple[str, list[object]]:
     """For someone other than the author shown with a post (a booster): not blocked or
-    muted, and not suspended (the aliases `ba` and `bac` for their actor and account)."""
-    clause = "ba.deleted_at IS NULL AND (bac.actor_id IS NULL OR bac.suspended_at IS NULL)"
+    muted, and not suspended (the alias `ba` for their actor)."""
+    clause = f"ba.deleted_at IS NULL AND {not_in_force('ba.suspended_until')}"
     if reader.actor_id is None:
         return clause, []
     return f"{clause} AND {_relations_clause(column)}", [reader.actor_id] * 3
@@ -150,19 +157,21 @@ def muted_words_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
 
 class _DomainFacts:
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self.db = db
 
     async def domain_severities(self, domains: Sequence[str]) -> dict[str, str]:
-        return await policy_store.domain_severities(self._db, domains)
+        return await policy_store.domain_severities(self.db, domains)
 
 
 @dataclass
 class ReaderFilter:
-    """The per-request half of the rules: suspended domains and muted words."""
+    """The per-request half of the rules: suspended and limited domains, muted words."""
 
     facts: _DomainFacts
+    reader: Reader
     muted: re.Pattern[str] | None
-    _suspended: dict[str, bool]
+    _severities: dict[str, str | None] = field(default_factory=dict)
+    _followed: frozenset[int] | None = None
 
     @classmethod
     async def load(cls, db: Database, reader: Reader) -> ReaderFilter:
@@ -172,12 +181,26 @@ class ReaderFilter:
                 "SELECT phrase FROM muted_words WHERE account_id = ?", (reader.actor_id,)
             )
             phrases = [str(row[0]) for row in rows]
-        return cls(_DomainFacts(db), muted_words_pattern(phrases), {})
+        return cls(_DomainFacts(db), reader, muted_words_pattern(phrases))
+
+    async def _severity(self, domain: str) -> str | None:
+        if domain not in self._severities:
+            self._severities[domain] = await severity_for(self.facts, domain)
+        return self._severities[domain]
 
     async def domain_suspended(self, domain: str) -> bool:
-        if domain not in self._suspended:
-            self._suspended[domain] = await severity_for(self.facts, domain) == SUSPEND
-        return self._suspended[domain]
+        return await self._severity(domain) == SUSPEND
+
+    async def _follows(self, actor_id: int) -> bool:
+        """Read once per request, and only when a limited domain's post comes up."""
+        if self.reader.actor_id is None:
+            return False
+        if self._followed is None:
+            rows = await self.facts.db.fetch_all(
+                "SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted'",
+                (self.reader.actor_id,))
+            self._followed = frozenset(int(row[0]) for row in rows)
+        return actor_id in self._followed
 
     def mutes_text(self, summary: str, content_html: str) -> bool:
         if self.muted is None:
@@ -185,10 +208,16 @@ class ReaderFilter:
         return bool(self.muted.search(summary) or self.muted.search(plain_text(content_html)))
 
     async def keeps(
-        self, *, domains: Sequence[str], summary: str, content_html: str, own: bool = False
+        self, *, author_id: int, author_domain: str, summary: str, content_html: str,
+        also_from: Sequence[str] = (),
     ) -> bool:
-        """Whether a post passes; a member's muted words never hide their own posts."""
-        for domain in domains:
+        """Whether a post passes (`also_from`: the domains of others shown with it, such
+        as a booster); a member's muted words never hide their own posts."""
+        for domain in (author_domain, *also_from):
             if await self.domain_suspended(domain):
                 return False
-        return own or not self.mutes_text(summary, content_html)
+        if author_id == self.reader.actor_id:
+            return True
+        if await self._severity(author_domain) == LIMIT and not await self._follows(author_id):
+            return False
+        return not self.mutes_text(summary, content_html)

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from server.accounts import InvalidAccount, create_member
 from server.community import load_choices
 from server.passwords import hash_password, verify_password
+from server.services.sanctions import suspension_message
 from server.storage import accounts as account_store
 from server.storage import community as community_store
 from server.storage import sessions as session_store
@@ -80,8 +81,8 @@ async def login(request: Request) -> Response:
         reason = f" The reason given: {given}" if given else ""
         errors.add("username", f"Your application was not accepted.{reason}")
         return render(request, "login.html", context, status_code=403)
-    if account.suspended_at is not None:
-        errors.add("username", "This account is suspended.")
+    if account.suspended:
+        errors.add("username", await suspension_message(db, account))
         return render(request, "login.html", context, status_code=403)
     cookie = await start_session(db, instance_of(request), account.actor_id)
     return _redirect(next_path, cookie)

@@ -61,7 +61,7 @@ async def webfinger(request: Request) -> Response:
         account = await account_store.get_account(db_of(request), actor.id)
         if account is None or not account.approved:
             return json_error(404, "no such account")
-        if account.suspended_at is not None:
+        if account.suspended:
             return json_error(410, "this account is suspended")
         profile_url = actor.url
     document = build_jrd(

@@ -44,7 +44,7 @@ async def render_local_profile(request: Request, actor: Actor) -> Response:
     account = await account_store.get_account(db_of(request), actor.id)
     if account is None or not account.approved or actor.deleted_at:
         return render(request, "not_found.html", {}, status_code=404)
-    if account.suspended_at is not None:
+    if account.suspended:
         return render(request, "not_found.html", {"gone": True}, status_code=410)
     viewer = viewer_of(request)
     if account_store.on_break(account) and (viewer is None or viewer.actor.id != actor.id):

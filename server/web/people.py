@@ -228,7 +228,7 @@ async def _network_page(request: Request, which: str) -> Response:
         username) else None
     account = None if actor is None else await account_store.get_account(db, actor.id)
     if actor is None or account is None or not account.approved or actor.deleted_at \
-            or account.suspended_at:
+            or account.suspended:
         return _missing(request)
     viewer = viewer_of(request)
     own = viewer is not None and viewer.actor.id == actor.id

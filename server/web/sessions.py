@@ -91,7 +91,7 @@ async def _load_viewer(db: Database, token: str) -> Viewer | None:
     account_id, last_seen = found
     account = await account_store.get_account(db, account_id)
     actor = await get_actor(db, account_id)
-    if account is None or actor is None or not account.approved or account.suspended_at:
+    if account is None or actor is None or not account.approved or account.suspended:
         return None
     if last_seen < to_text(moment - TOUCH_EVERY):
         await session_store.touch_session(db, token)

@@ -157,8 +157,8 @@ async def test_replies_in_a_thread_follow_the_same_rules(kinhaven: RunningInstan
 
 async def test_suspended_accounts_and_deleted_posts_are_hidden(kinhaven: RunningInstance
                                                                 ) -> None:
-    from server.storage import accounts as account_store
     from server.storage import posts as post_store
+    from tests.moderating import sanction_account
 
     ana = await member(kinhaven, "ana")
     sue = await member(kinhaven, "sue")
@@ -166,7 +166,7 @@ async def test_suspended_accounts_and_deleted_posts_are_hidden(kinhaven: Running
     gone = await post(kinhaven, ana, "marker-gone")
     hidden = await post(kinhaven, sue, "marker-suspended")
     await post_store.delete_post(kinhaven.db, gone.id, gone.uri)
-    await account_store.set_suspended(kinhaven.db, sue.id, "2026-12-01T00:00:00.000Z")
+    await sanction_account(kinhaven.db, sue.id, "suspend")
     for path in ("/community", "/federated", f"/posts/{hidden.id}", "/@sue"):
         text = (await kinhaven.client.get(path)).text
         assert "marker-suspended" not in text and "marker-gone" not in text

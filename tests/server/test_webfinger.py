@@ -4,9 +4,9 @@ from urllib.parse import quote
 
 import pytest
 
-from server.storage.accounts import set_suspended
 from tests.instances import RunningInstance
 from tests.mastodon_rules import check_webfinger, resolve_like_mastodon
+from tests.moderating import sanction_account
 
 
 async def test_mastodon_resolves_a_member_by_handle(kinhaven: RunningInstance) -> None:
@@ -115,7 +115,7 @@ async def test_unapproved_applicant_is_not_discoverable(kinhaven: RunningInstanc
 
 async def test_suspended_member_is_gone(kinhaven: RunningInstance) -> None:
     actor_id = await kinhaven.add_member("gone")
-    await set_suspended(kinhaven.db, actor_id, "2026-01-01T00:00:00.000Z")
+    await sanction_account(kinhaven.db, actor_id, "suspend")
     response = await kinhaven.client.get(
         "/.well-known/webfinger", params={"resource": f"acct:gone@{kinhaven.settings.domain}"}
     )
