@@ -5,7 +5,10 @@ Mastodon exports `#domain,#severity,#reject_media,#reject_reports,#public_commen
 also takes files without that header, reading the columns in that order, so a plain
 list of one domain per line means "suspend each". We read all three forms; a bad line
 is reported with its number and skipped, never fatal. Lines whose first field starts
-with `#` after the first are comments, as shared block lists use them.
+with `#` after the first are comments, as shared block lists use them. A first line
+that is a header (every field starting with `#`) but has no `#domain` column refuses
+the whole file: its columns cannot be known, and guessing could suspend what a list
+meant only to limit.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class UnreadableList(ValueError):
-    """The whole file is refused: too large, or not text."""
+    """The whole file is refused: too large, not text, or a header without `#domain`."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def parse_blocklist(data: bytes) -> ParsedList:
             if HEADER[0] in names:
                 columns = names
                 continue
+            if len(names) > 1 and all(name.startswith("#") for name in names if name):
+                raise UnreadableList(f"line {line} is a header without a {HEADER[0]} column")
         if first.startswith("#"):
             continue
         if len(blocks) >= MAX_ROWS:

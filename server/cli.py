@@ -30,6 +30,8 @@ from server.storage.database import Database
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+DOMAIN_COMMAND = "kinhaven domain (command line)"
+"""Who the audit log names for domain policy changed from the command line."""
 
 
 class Failure(Exception):
@@ -117,7 +119,7 @@ def _domain_block(settings: Settings, args: argparse.Namespace) -> None:
             db, args.domain, severity=args.severity, reason=args.reason,
             private_reason=args.private_reason, reject_media=args.reject_media,
             reject_reports=args.reject_reports, force_sensitive=args.force_sensitive,
-            obfuscate=args.obfuscate,
+            obfuscate=args.obfuscate, by_id=None, by_name=DOMAIN_COMMAND,
         )
         note = f", {severed} follows severed" if args.severity == "suspend" else ""
         print(f"{args.domain}: {args.severity}{note}")
@@ -127,7 +129,8 @@ def _domain_block(settings: Settings, args: argparse.Namespace) -> None:
 
 def _domain_unblock(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
-        if not await policy_store.unblock_domain(db, args.domain):
+        if not await policy_store.unblock_domain(db, args.domain, by_id=None,
+                                                by_name=DOMAIN_COMMAND):
             raise Failure(f"no policy is recorded for {args.domain}")
         print(f"{args.domain}: policy removed")
 
@@ -136,7 +139,8 @@ def _domain_unblock(settings: Settings, args: argparse.Namespace) -> None:
 
 def _domain_allow(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
-        added = await policy_store.allow_domain(db, args.domain)
+        added = await policy_store.allow_domain(db, args.domain, by_id=None,
+                                                by_name=DOMAIN_COMMAND)
         print(f"{args.domain}: allowed" + ("" if added else " already"))
 
     asyncio.run(_with_database(settings, work))
@@ -144,7 +148,8 @@ def _domain_allow(settings: Settings, args: argparse.Namespace) -> None:
 
 def _domain_disallow(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
-        if not await policy_store.disallow_domain(db, args.domain):
+        if not await policy_store.disallow_domain(db, args.domain, by_id=None,
+                                                  by_name=DOMAIN_COMMAND):
             raise Failure(f"{args.domain} is not on the allowlist")
         print(f"{args.domain}: no longer allowed")
 
@@ -179,7 +184,8 @@ def _domain_mode(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
         if args.mode is not None:
             chosen = None if args.mode == "default" else args.mode
-            await policy_store.set_federation_mode(db, chosen)
+            await policy_store.set_federation_mode(db, chosen, by_id=None,
+                                                   by_name=DOMAIN_COMMAND)
         mode = await policy_store.federation_mode(db, settings.federation_mode)
         print(f"federation mode: {mode}")
 
@@ -197,7 +203,9 @@ def _domain_import(settings: Settings, args: argparse.Namespace) -> None:
                 for b in parsed.blocks if b not in own]
 
     async def work(db: Database) -> None:
-        recorded = await policy_store.import_blocks(db, policies)
+        recorded = await policy_store.import_blocks(db, policies, by_id=None,
+                                                    by_name=DOMAIN_COMMAND,
+                                                    source=Path(args.file).name)
         for error in parsed.errors:
             print(f"kinhaven: {args.file}: line {error.line}: {error.reason}", file=sys.stderr)
         for block in own:

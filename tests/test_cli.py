@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -146,6 +148,12 @@ def test_domain_block_list_unblock(tmp_path: Path) -> None:
     assert run(tmp_path, "domain", "disallow", "friends.example").returncode == 0
     after = json.loads(run(tmp_path, "domain", "list", "--json").stdout)
     assert [b["domain"] for b in after["blocks"]] == ["pics.example"] and after["allows"] == []
+    with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as db:
+        audited = db.execute("SELECT action FROM audit_log ORDER BY id")
+        assert [row[0] for row in audited.fetchall()] == [
+            "domain.block", "domain.block", "domain.allow", "domain.unblock", "domain.disallow"]
+        names = db.execute("SELECT DISTINCT actor_id, actor_name FROM audit_log").fetchall()
+        assert names == [(None, "kinhaven domain (command line)")]
 
 
 def test_domain_mode_overrides_the_setting(tmp_path: Path) -> None:

@@ -77,6 +77,10 @@ def test_oversize_and_non_text_files_are_refused_whole() -> None:
         parse_blocklist(b"a.example\n" * (domain_csv.MAX_BYTES // 10 + 1))
     with pytest.raises(UnreadableList, match="UTF-8"):
         parse_blocklist(b"bad.example\n\xff\xfe\n")
+    with pytest.raises(UnreadableList, match="header without a #domain column"):
+        parse_blocklist(b"#host,#level\nbad.example,noop\n")
+    assert parse_blocklist(b"# a shared list\nbad.example\n").blocks == (
+        CsvBlock("bad.example"),), "a comment first is still a comment"
 
 
 def test_rows_beyond_the_limit_are_reported_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from moderation.domains import (
     rejects_media,
 )
 from moderation.pipeline import Action, Decision, Pipeline
+from server.storage import audit
 from server.storage import policy as policy_store
 from server.storage.database import Database, _migrations, _statements, migrate
 from server.storage.policy import DomainPolicy
@@ -121,36 +122,39 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def test_writes_apply_at_once_in_process(db: Database) -> None:
     assert await policy_store.domain_policies(db, ["bad.example"]) == {}
     await policy_store.block_domain(db, "*.Bad.example", severity="limit", reason="public",
-                                    private_reason="ours", force_sensitive=True)
+                                    private_reason="ours", force_sensitive=True,
+                                    by_id=None, by_name="tests")
     [stored] = (await policy_store.domain_policies(db, ["bad.example"])).values()
     assert (stored.severity, stored.force_sensitive) == ("limit", True)
     assert (stored.public_comment, stored.private_comment) == ("public", "ours")
     assert await policy_store.domain_severities(db, ["BAD.example"]) == {"bad.example": "limit"}
-    await policy_store.block_domain(db, "bad.example", severity="reject-media")
+    await policy_store.block_domain(db, "bad.example", severity="reject-media",
+                                    by_id=None, by_name="tests")
     [again] = await policy_store.list_blocks(db)
     assert (again.severity, again.reject_media, again.force_sensitive) == ("noop", True, False)
-    assert await policy_store.unblock_domain(db, "bad.example")
-    assert not await policy_store.unblock_domain(db, "bad.example")
+    assert await policy_store.unblock_domain(db, "bad.example", by_id=None, by_name="tests")
+    assert not await policy_store.unblock_domain(db, "bad.example", by_id=None, by_name="tests")
     assert await policy_store.domain_policies(db, ["bad.example"]) == {}
 
-    assert await policy_store.allow_domain(db, "friends.example")
-    assert not await policy_store.allow_domain(db, "FRIENDS.example")
+    assert await policy_store.allow_domain(db, "friends.example", by_id=None, by_name="tests")
+    assert not await policy_store.allow_domain(db, "FRIENDS.example", by_id=None, by_name="tests")
     assert await policy_store.allowed_domains(db, ["friends.example", "x"]) == {"friends.example"}
     assert [a.domain for a in await policy_store.list_allows(db)] == ["friends.example"]
-    assert await policy_store.disallow_domain(db, "friends.example")
+    assert await policy_store.disallow_domain(db, "friends.example", by_id=None, by_name="tests")
     assert await policy_store.allowed_domains(db, ["friends.example"]) == set()
     with pytest.raises(policy_store.InvalidPolicy):
-        await policy_store.block_domain(db, "x.example", severity="silence")
+        await policy_store.block_domain(db, "x.example", severity="silence",
+                                        by_id=None, by_name="tests")
 
 
 async def test_federation_mode_admin_choice_wins_over_setting(db: Database) -> None:
     assert await policy_store.federation_mode(db, "open") == "open"
-    await policy_store.set_federation_mode(db, "allowlist")
+    await policy_store.set_federation_mode(db, "allowlist", by_id=None, by_name="tests")
     assert await policy_store.federation_mode(db, "open") == "allowlist"
-    await policy_store.set_federation_mode(db, None)
+    await policy_store.set_federation_mode(db, None, by_id=None, by_name="tests")
     assert await policy_store.federation_mode(db, "allowlist") == "allowlist"
     with pytest.raises(policy_store.InvalidPolicy):
-        await policy_store.set_federation_mode(db, "closed")
+        await policy_store.set_federation_mode(db, "closed", by_id=None, by_name="tests")
 
 
 async def test_other_processes_changes_show_within_the_staleness_bound(
@@ -189,21 +193,74 @@ async def test_suspension_severs_follows_both_ways(db: Database) -> None:
     for other in (bad, good):
         await _follow(db, ana, other)
         await _follow(db, other, ana)
-    assert await policy_store.block_domain(db, "bad.example", severity="limit") == 0
-    assert await policy_store.block_domain(db, "bad.example", severity="suspend") == 2
+    assert await policy_store.block_domain(db, "bad.example", severity="limit",
+                                           by_id=None, by_name="tests") == 0
+    assert await policy_store.block_domain(db, "bad.example", severity="suspend",
+                                           by_id=None, by_name="tests") == 2
     rows = await db.fetch_all("SELECT follower_id, followee_id FROM follows ORDER BY id")
     assert [tuple(row) for row in rows] == [(ana, good), (good, ana)]
 
 
 async def test_import_skips_covered_domains_in_one_go(db: Database) -> None:
-    await policy_store.block_domain(db, "bad.example", severity="suspend")
+    await policy_store.block_domain(db, "bad.example", severity="suspend",
+                                    by_id=None, by_name="tests")
     recorded = await policy_store.import_blocks(db, [
         DomainPolicy("sub.bad.example", "noop"), DomainPolicy("new.example", "limit"),
         DomainPolicy("a.new.example", "suspend"), DomainPolicy("*.other.example", "suspend"),
-    ])
+    ], by_id=None, by_name="tests")
     assert [p.domain for p in recorded] == ["new.example", "other.example"]
     assert [p.domain for p in await policy_store.list_blocks(db)] == [
         "bad.example", "new.example", "other.example"]
+
+
+async def test_every_change_is_audited_with_who_and_why(db: Database) -> None:
+    mod = "@mod"
+    await policy_store.block_domain(db, "bad.example", severity="limit", reason="Spam",
+                                    private_reason="ticket 7", by_id=None, by_name=mod)
+    await policy_store.block_domain(db, "bad.example", severity="suspend", by_id=None,
+                                    by_name=mod)
+    await policy_store.unblock_domain(db, "bad.example", reason="they apologised", by_id=None,
+                                      by_name=mod)
+    assert not await policy_store.unblock_domain(db, "bad.example", by_id=None, by_name=mod)
+    for _ in range(2):
+        await policy_store.allow_domain(db, "friends.example", by_id=None, by_name=mod)
+    await policy_store.disallow_domain(db, "friends.example", by_id=None, by_name=mod)
+    await policy_store.set_federation_mode(db, "allowlist", by_id=None, by_name=mod)
+    await policy_store.import_blocks(db, [DomainPolicy("new.example", "noop", True)],
+                                     source="shared.csv", by_id=None, by_name=mod)
+    entries = [(e.actor_name, e.action, e.target, e.reason)
+               for e in reversed(await audit.recent(db))]
+    assert entries == [
+        ("@mod", "domain.block", "bad.example: limit", "public: Spam; private: ticket 7"),
+        ("@mod", "domain.update", "bad.example: suspend (0 follows severed)", ""),
+        ("@mod", "domain.unblock", "bad.example", "they apologised"),
+        ("@mod", "domain.allow", "friends.example", ""),
+        ("@mod", "domain.disallow", "friends.example", ""),
+        ("@mod", "federation.mode", "allowlist", ""),
+        ("@mod", "domain.import", "new.example: noop, reject_media", "imported from shared.csv"),
+    ], "a change that changes nothing is not logged"
+
+
+async def test_a_failed_change_leaves_no_audit_entry(db: Database,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(*_args: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(policy_store, "_sever_follows", broken)
+    with pytest.raises(RuntimeError):
+        await policy_store.block_domain(db, "bad.example", severity="suspend",
+                                        by_id=None, by_name="@mod")
+    assert await audit.recent(db) == [] and await policy_store.list_blocks(db) == []
+
+
+async def test_blocks_are_listed_a_page_at_a_time_in_domain_order(db: Database) -> None:
+    for name in ("c.example", "a.example", "b.example"):
+        await policy_store.block_domain(db, name, severity="noop", by_id=None, by_name="tests")
+    first = await policy_store.list_blocks(db, limit=2)
+    assert [p.domain for p in first] == ["a.example", "b.example"]
+    rest = await policy_store.list_blocks(db, after="b.example", limit=2)
+    assert [p.domain for p in rest] == ["c.example"]
+    assert await policy_store.count_blocks(db) == 3
 
 
 async def test_reject_media_rows_survive_the_migration(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from moderation.domains import (
     normalize_domain,
 )
 from server.clock import now_text
+from server.storage import audit
 from server.storage.database import Database, Transaction
 
 SNAPSHOT_SECONDS = 2.0
@@ -134,8 +135,9 @@ async def federation_mode(db: Database, default: str) -> str:
     return mode if mode in FEDERATION_MODES else default
 
 
-async def set_federation_mode(db: Database, mode: str | None) -> None:
-    """Record the admins' choice; None goes back to the configured default."""
+async def set_federation_mode(db: Database, mode: str | None, *, by_id: int | None,
+                              by_name: str, reason: str = "") -> None:
+    """Record the admins' choice, audited; None goes back to the configured default."""
     if mode is not None and mode not in FEDERATION_MODES:
         raise InvalidPolicy(f"the federation mode is open or allowlist, not {mode!r}")
     async with db.transaction() as tx:
@@ -147,6 +149,8 @@ async def set_federation_mode(db: Database, mode: str | None) -> None:
                 "INSERT INTO instance_settings (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (FEDERATION_MODE_SETTING, mode))
+        await audit.append(tx, actor_id=by_id, actor_name=by_name, action="federation.mode",
+                           target=mode or "the configured default", reason=reason)
     _invalidate(db)
 
 
@@ -166,14 +170,28 @@ async def _sever_follows(tx: Transaction, domain: str) -> int:
     return severed
 
 
+def _described(policy: DomainPolicy, severed: int) -> str:
+    """What the audit log says was recorded: `bad.example: suspend, reject_media (2 follows
+    severed)`."""
+    flags = [name for name in ("reject_media", "reject_reports", "force_sensitive", "obfuscate")
+             if getattr(policy, name)]
+    note = f" ({severed} follows severed)" if policy.severity == SUSPEND else ""
+    return f"{policy.domain}: {', '.join([policy.severity, *flags])}{note}"
+
+
+def _why(public: str, private: str) -> str:
+    return "; ".join(text for text in (public and f"public: {public}",
+                                       private and f"private: {private}") if text)
+
+
 async def block_domain(
     db: Database, domain: str, *, severity: str, reason: str = "", private_reason: str = "",
     reject_media: bool = False, reject_reports: bool = False, force_sensitive: bool = False,
-    obfuscate: bool = False,
+    obfuscate: bool = False, by_id: int | None, by_name: str,
 ) -> int:
-    """Record (or replace) the policy for `domain`; `reason` is the public comment. A
-    suspension also severs follows with the domain both ways, in the same transaction,
-    sending nothing (as Mastodon does). Returns how many follows were severed."""
+    """Record (or replace) the policy for `domain`, audited; `reason` is the public
+    comment. A suspension also severs follows with the domain both ways, in the same
+    transaction, sending nothing (as Mastodon does). Returns how many were severed."""
     if severity == REJECT_MEDIA:
         severity, reject_media = NOOP, True
     if severity not in SEVERITIES:
@@ -181,7 +199,13 @@ async def block_domain(
     policy = DomainPolicy(normalize_domain(domain), severity, reject_media, reject_reports,
                           force_sensitive, reason, private_reason, obfuscate, now_text())
     async with db.transaction() as tx:
+        known = await tx.execute_fetchall("SELECT 1 FROM domain_blocks WHERE domain = ?",
+                                          (policy.domain,))
         severed = await _upsert(tx, policy)
+        await audit.append(tx, actor_id=by_id, actor_name=by_name,
+                           action="domain.update" if known else "domain.block",
+                           target=_described(policy, severed),
+                           reason=_why(reason, private_reason))
     _invalidate(db)
     return severed
 
@@ -200,9 +224,12 @@ async def _upsert(tx: Transaction, policy: DomainPolicy) -> int:
     return await _sever_follows(tx, policy.domain) if policy.severity == SUSPEND else 0
 
 
-async def import_blocks(db: Database, policies: Sequence[DomainPolicy]) -> list[DomainPolicy]:
+async def import_blocks(db: Database, policies: Sequence[DomainPolicy], *, by_id: int | None,
+                        by_name: str, source: str = "") -> list[DomainPolicy]:
     """Record the policies in one transaction, skipping (as Mastodon's import does) any
-    domain a recorded policy already covers, itself or a parent. Returns those recorded."""
+    domain a recorded policy already covers, itself or a parent. Each one recorded is
+    audited on its own, as Mastodon logs each block of a batch, so the log can always
+    say who blocked a domain. Returns those recorded."""
     for policy in policies:
         if policy.severity not in SEVERITIES:
             raise InvalidPolicy(f"the severity is suspend, limit or noop, not {policy.severity!r}")
@@ -214,43 +241,72 @@ async def import_blocks(db: Database, policies: Sequence[DomainPolicy]) -> list[
             policy = replace(given, domain=normalize_domain(given.domain))
             if known.intersection(candidate_names(policy.domain)):
                 continue
-            await _upsert(tx, policy)
+            severed = await _upsert(tx, policy)
+            await audit.append(tx, actor_id=by_id, actor_name=by_name, action="domain.import",
+                               target=_described(policy, severed),
+                               reason="; ".join(filter(None, (
+                                   _why(policy.public_comment, ""),
+                                   source and f"imported from {source}"))))
             known.add(policy.domain)
             recorded.append(policy)
     _invalidate(db)
     return recorded
 
 
-async def _delete(db: Database, table: str, domain: str) -> bool:
+async def _delete(db: Database, table: str, domain: str, *, action: str, by_id: int | None,
+                  by_name: str, reason: str) -> bool:
+    """Delete the row and audit it in one transaction; nothing is logged if there was none."""
+    name = normalize_domain(domain)
     async with db.transaction() as tx:
-        cursor = await tx.execute(f"DELETE FROM {table} WHERE domain = ?",
-                                  (normalize_domain(domain),))
+        cursor = await tx.execute(f"DELETE FROM {table} WHERE domain = ?", (name,))
+        if cursor.rowcount > 0:
+            await audit.append(tx, actor_id=by_id, actor_name=by_name, action=action,
+                               target=name, reason=reason)
     _invalidate(db)
     return cursor.rowcount > 0
 
 
-async def unblock_domain(db: Database, domain: str) -> bool:
-    """Remove the policy recorded for exactly `domain`; False if there was none."""
-    return await _delete(db, "domain_blocks", domain)
+async def unblock_domain(db: Database, domain: str, *, by_id: int | None, by_name: str,
+                         reason: str = "") -> bool:
+    """Remove the policy recorded for exactly `domain`, audited; False if there was none."""
+    return await _delete(db, "domain_blocks", domain, action="domain.unblock", by_id=by_id,
+                         by_name=by_name, reason=reason)
 
 
-async def allow_domain(db: Database, domain: str) -> bool:
-    """Put `domain` (and so its subdomains) on the allowlist; False if it was already."""
+async def allow_domain(db: Database, domain: str, *, by_id: int | None, by_name: str,
+                       reason: str = "") -> bool:
+    """Put `domain` (and so its subdomains) on the allowlist, audited; False (and nothing
+    logged) if it was already."""
+    name = normalize_domain(domain)
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO domain_allows (domain, created_at) VALUES (?, ?)"
-            " ON CONFLICT (domain) DO NOTHING", (normalize_domain(domain), now_text()))
+            " ON CONFLICT (domain) DO NOTHING", (name, now_text()))
+        if cursor.rowcount > 0:
+            await audit.append(tx, actor_id=by_id, actor_name=by_name, action="domain.allow",
+                               target=name, reason=reason)
     _invalidate(db)
     return cursor.rowcount > 0
 
 
-async def disallow_domain(db: Database, domain: str) -> bool:
-    return await _delete(db, "domain_allows", domain)
+async def disallow_domain(db: Database, domain: str, *, by_id: int | None, by_name: str,
+                          reason: str = "") -> bool:
+    return await _delete(db, "domain_allows", domain, action="domain.disallow", by_id=by_id,
+                         by_name=by_name, reason=reason)
 
 
-async def list_blocks(db: Database) -> list[DomainPolicy]:
-    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks ORDER BY domain")
+async def list_blocks(db: Database, *, after: str | None = None,
+                      limit: int | None = None) -> list[DomainPolicy]:
+    """In domain order; `after` and `limit` page through long lists (shared block lists
+    run to thousands of domains)."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM domain_blocks WHERE (? IS NULL OR domain > ?)"
+        " ORDER BY domain LIMIT ?", (after, after, -1 if limit is None else limit))
     return [_policy(row) for row in rows]
+
+
+async def count_blocks(db: Database) -> int:
+    return int(await db.fetch_value("SELECT count(*) FROM domain_blocks"))
 
 
 async def list_allows(db: Database) -> list[DomainAllow]:

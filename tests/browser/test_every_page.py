@@ -72,7 +72,8 @@ async def community(kinhaven: RunningInstance, tmp_path: Path) -> AsyncIterator[
                               in_reply_to=first.uri)
         await reactions.like(here, bea, first)
         await policy_store.block_domain(kinhaven.db, "spam.example", severity="suspend",
-                                        reason="Spam", obfuscate=True)
+                                        reason="Spam", obfuscate=True,
+                                        by_id=None, by_name="tests")
         await report_store.file_report(kinhaven.db, reporter_id=bea.id, target_actor_id=ada.id,
                                        category="welfare", comment="She seems low lately.",
                                        object_uris=[first.uri])

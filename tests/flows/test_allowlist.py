@@ -30,7 +30,7 @@ async def test_allowlist_mode_refuses_strangers_until_allowed(tmp_path: Path) ->
         assert await inbound_store.state_of(kinhaven.db, refused["id"]) is None
         assert mastodon.get_log == [], "nothing was fetched from it either"
 
-        await policy_store.allow_domain(kinhaven.db, mastodon.domain)
+        await policy_store.allow_domain(kinhaven.db, mastodon.domain, by_id=None, by_name="tests")
         welcome = note("thank you")
         assert (await mastodon.deliver(bob, inbox, welcome)).status_code == 202
 

@@ -337,7 +337,8 @@ async def test_hostile_html_is_sanitized(world: World) -> None:
 
 async def test_suspended_domain_is_refused_and_not_delivered_to(world: World) -> None:
     await policy_store.block_domain(world.kinhaven.db, world.mastodon.domain.split(":")[0],
-                                    severity="suspend", reason="test")
+                                    severity="suspend", reason="test",
+                                    by_id=None, by_name="tests")
     create = _mention_note(world)
     assert await world.deliver(create) == 403
     await _nothing_stored(world, create)

@@ -21,10 +21,12 @@ async def test_the_list_shows_public_reasons_only(tmp_path: Path) -> None:
         await kinhaven.add_member("ada", role="admin")
         await policy_store.block_domain(kinhaven.db, "spam.example", severity="suspend",
                                         reason="Spam and harassment",
-                                        private_reason="ticket 42, see the thread")
+                                        private_reason="ticket 42, see the thread",
+                                        by_id=None, by_name="tests")
         await policy_store.block_domain(kinhaven.db, "hateful.example", severity="limit",
                                         reason="Hateful content", obfuscate=True,
-                                        reject_media=True)
+                                        reject_media=True,
+                                        by_id=None, by_name="tests")
         page = (await kinhaven.client.get("/about/moderated-servers")).text
         assert "spam.example" in page and "Spam and harassment" in page
         assert "Suspended" in page and "Limited" in page and "Media not shown" in page

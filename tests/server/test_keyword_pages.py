@@ -179,7 +179,8 @@ async def test_rewrites_on_the_way_in_warn_mark_sensitive_and_strip_media(
     async with run_fake_mastodon() as mastodon:
         await policy_store.block_domain(kinhaven.db, mastodon.domain.split(":")[0],
                                         severity="noop", reject_media=True,
-                                        force_sensitive=True)
+                                        force_sensitive=True,
+                                        by_id=None, by_name="tests")
         bob = mastodon.add_account("bob")
         mention = (f"@amy@{kinhaven.settings.domain}", amy.uri)
         note = mastodon.public_note(bob, "<p>Big spoilers ahead</p>", mentions=[mention])

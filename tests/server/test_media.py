@@ -272,7 +272,8 @@ async def test_no_media_is_shown_from_domains_that_may_not_send_it(
     async with run_origin({"/avatar": ("image/png", png())}) as (origin, hits):
         path = proxy_url(kinhaven, f"{origin}/avatar")
         assert (await kinhaven.client.get(path)).status_code == 200
-        await policy_store.block_domain(kinhaven.db, "127.0.0.1", severity="reject-media")
+        await policy_store.block_domain(kinhaven.db, "127.0.0.1", severity="reject-media",
+                                        by_id=None, by_name="tests")
         assert (await kinhaven.client.get(path)).status_code == 404, "not from the cache either"
     assert hits["/avatar"] == 1
 

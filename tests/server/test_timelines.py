@@ -196,7 +196,8 @@ async def test_remote_profile_shows_what_we_know(kinhaven: RunningInstance) -> N
     assert "rita-public" not in (await kinhaven.client.get("/community")).text
     assert (await kinhaven.client.get("/@nobody@far.example")).status_code == 404
 
-    await policy_store.block_domain(kinhaven.db, "example", severity="suspend")
+    await policy_store.block_domain(kinhaven.db, "example", severity="suspend",
+                                    by_id=None, by_name="tests")
     assert (await kinhaven.client.get("/@rita@far.example")).status_code == 404
     assert "rita-public" not in (await kinhaven.client.get("/federated")).text
 
