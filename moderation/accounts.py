@@ -49,7 +49,12 @@ MAX_REASON = 2000
 
 
 class SanctionInvalid(ValueError):
-    """A sanction a moderator asked for that cannot be applied, with the reason why."""
+    """A sanction a moderator asked for that cannot be applied: why, and which part of
+    the request (`kind`, `duration`, `reason`, `note`) is at fault."""
+
+    def __init__(self, message: str, field: str = "kind") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -69,11 +74,12 @@ def check_request(kind: str, duration: str, reason: str, note: str) -> timedelta
     if kind not in KINDS:
         raise SanctionInvalid(f"unknown sanction {kind!r}")
     if duration not in DURATIONS:
-        raise SanctionInvalid(f"unknown duration {duration!r}")
-    if len(reason) > MAX_REASON or len(note) > MAX_REASON:
-        raise SanctionInvalid(f"reasons and notes are at most {MAX_REASON} characters")
+        raise SanctionInvalid(f"unknown duration {duration!r}", "duration")
+    for field, text in (("reason", reason), ("note", note)):
+        if len(text) > MAX_REASON:
+            raise SanctionInvalid(f"this is limited to {MAX_REASON} characters", field)
     if kind == WARNING and not reason.strip():
-        raise SanctionInvalid("a warning needs a message to the person")
+        raise SanctionInvalid("a warning needs a message to the person", "reason")
     return None if kind == WARNING else DURATIONS[duration]
 
 

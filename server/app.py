@@ -43,6 +43,7 @@ from server.web import (
     queue,
     reports,
     safety,
+    sanctions,
 )
 from server.web import settings as settings_pages
 from server.web.forms import FormRejected
@@ -183,6 +184,7 @@ def create_app(settings: Settings) -> Starlette:
             *reports.routes,
             *queue.routes,
             *safety.routes,
+            *sanctions.routes,
             *keywords.routes,
             *compose.routes,
             *settings_pages.routes,

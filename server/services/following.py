@@ -16,6 +16,7 @@ from server.storage import accounts as account_store
 from server.storage import follows as follow_store
 from server.storage import interactions, network
 from server.storage import notifications as notification_store
+from server.storage import sanctions as sanction_store
 from server.storage.actors import Actor
 from server.storage.follows import Follow
 
@@ -25,7 +26,7 @@ async def can_be_followed(federation: Federation, target: Actor) -> bool:
     if target.deleted_at is not None:
         return False
     if not target.local:
-        return True
+        return not (await sanction_store.standing_of(federation.db, target.uri)).suspended
     if target.actor_type != "Person":
         return False
     account = await account_store.get_account(federation.db, target.id)
@@ -45,9 +46,10 @@ async def follow_person(federation: Federation, member: Actor, target: Actor) ->
         raise RelationError("This account cannot be followed.")
     if not target.local:
         return await relations.follow(federation, member, target)
+    limited = (await sanction_store.standing_of(db, member.uri)).limited
     stored, created = await follow_store.record_follow(
         db, uri=relations.new_activity_id(federation), follower_id=member.id,
-        followee_id=target.id, accepted=not target.manually_approves_followers,
+        followee_id=target.id, accepted=not (target.manually_approves_followers or limited),
     )
     if created:
         await notification_store.notify(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.accounts import WARNING, SanctionInvalid, check_request
+from moderation.accounts import MAX_REASON, WARNING, SanctionInvalid, check_request
 from server.clock import from_text, now, to_text
 from server.storage import accounts as account_store
 from server.storage import notifications as notification_store
@@ -68,8 +68,8 @@ async def sanction(db: Database, target: Actor, *, kind: str, duration: str, rea
 async def lift(db: Database, target: Actor, *, kind: str, note: str, by: Moderator) -> None:
     if kind == WARNING or kind not in sanction_store.COLUMNS:
         raise SanctionInvalid(f"{kind!r} is not a sanction that can be lifted")
-    if len(note) > 2000:
-        raise SanctionInvalid("notes are at most 2000 characters")
+    if len(note) > MAX_REASON:
+        raise SanctionInvalid(f"notes are limited to {MAX_REASON} characters", "note")
     refusal = await _refusal(db, target, by)
     if refusal is not None:
         raise SanctionInvalid(refusal)

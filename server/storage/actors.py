@@ -128,6 +128,14 @@ async def get_local_actor_by_username(db: Database, username: str) -> Actor | No
     return None if row is None else actor_from_row(row)
 
 
+async def get_actor_by_handle(db: Database, username: str, domain: str) -> Actor | None:
+    """An actor already known here, by `name@domain`, ignoring case."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM actors WHERE lower(username) = lower(?)"
+        " AND lower(domain) = lower(?)", (username, domain))
+    return None if row is None else actor_from_row(row)
+
+
 async def insert_actor_once(db: Database, actor: NewActor) -> Actor:
     """Insert unless an actor with this URI exists; return the stored actor either way."""
     async with db.transaction() as tx:

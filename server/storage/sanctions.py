@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from moderation.accounts import GOOD_STANDING, LASTING_KINDS, SUSPEND, WARNING, Standing
 from server.clock import now_text
 from server.storage import audit
+from server.storage.actors import Actor, get_actor
 from server.storage.database import Database, Transaction
 from server.storage.generations import GenerationCache
 
@@ -167,3 +168,19 @@ async def lift(db: Database, *, actor_id: int, handle: str, kind: str, note: str
                            target=f"@{handle}", reason=note)
     _standings.changed(db)
     return True
+
+
+async def sanctioned_now(db: Database, *, limit: int = 200) -> list[tuple[Actor, Until]]:
+    """Accounts with a sanction in force, most recently sanctioned first."""
+    rows = await db.fetch_all(
+        f"SELECT a.id, {_UNTIL} FROM actors a"
+        f" WHERE NOT ({not_in_force('a.suspended_until')} AND {not_in_force('a.limited_until')}"
+        f" AND {not_in_force('a.sensitive_until')})"
+        " ORDER BY (SELECT max(s.id) FROM sanctions s WHERE s.actor_id = a.id) DESC LIMIT ?",
+        (limit,))
+    found = []
+    for row in rows:
+        actor = await get_actor(db, int(row[0]))
+        if actor is not None:
+            found.append((actor, Until(row[1], row[2], row[3])))
+    return found
