@@ -175,7 +175,8 @@ def _described(policy: DomainPolicy, severed: int) -> str:
     severed)`."""
     flags = [name for name in ("reject_media", "reject_reports", "force_sensitive", "obfuscate")
              if getattr(policy, name)]
-    note = f" ({severed} follows severed)" if policy.severity == SUSPEND else ""
+    follows = "1 follow" if severed == 1 else f"{severed} follows"
+    note = f" ({follows} severed)" if policy.severity == SUSPEND else ""
     return f"{policy.domain}: {', '.join([policy.severity, *flags])}{note}"
 
 

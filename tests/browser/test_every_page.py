@@ -31,7 +31,8 @@ MEMBER_PAGES = [
     "/settings/export", "/settings/delete", "/help",
 ]
 ADMIN_PAGES = ["/admin", "/admin/applications", "/admin/settings", "/admin/reports",
-               "/admin/audit", "/admin/members"]
+               "/admin/audit", "/admin/members", "/admin/domains",
+               "/admin/domains/unblock?domain=spam.example"]
 
 
 @dataclass
@@ -74,6 +75,8 @@ async def community(kinhaven: RunningInstance, tmp_path: Path) -> AsyncIterator[
         await policy_store.block_domain(kinhaven.db, "spam.example", severity="suspend",
                                         reason="Spam", obfuscate=True,
                                         by_id=None, by_name="tests")
+        await policy_store.allow_domain(kinhaven.db, "friends.example", by_id=None,
+                                        by_name="tests")
         await report_store.file_report(kinhaven.db, reporter_id=bea.id, target_actor_id=ada.id,
                                        category="welfare", comment="She seems low lately.",
                                        object_uris=[first.uri])
