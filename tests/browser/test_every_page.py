@@ -19,6 +19,7 @@ from server.storage.actors import Actor, get_local_actor_by_username
 from tests.browser.conftest import CheckPage, NewPage
 from tests.browsing import PASSWORD
 from tests.instances import RunningInstance, run_instance
+from tests.moderating import sanction_account
 
 VISITOR_PAGES = ["/", "/login", "/signup", "/about", "/about/moderated-servers", "/help",
                  "/community", "/tags/gardening",
@@ -28,11 +29,11 @@ MEMBER_PAGES = [
     "/notifications/waiting", "/people", "/people/search?q=ada", "/follow-requests",
     "/@ada", "/@ada/followers", "/@ada/following", "/@bea", "/settings", "/settings/profile",
     "/settings/privacy", "/settings/password", "/settings/break", "/settings/muted-words",
-    "/settings/export", "/settings/delete", "/help",
+    "/settings/export", "/settings/delete", "/settings/moderation", "/help",
 ]
 ADMIN_PAGES = ["/admin", "/admin/applications", "/admin/settings", "/admin/reports",
                "/admin/audit", "/admin/members", "/admin/domains",
-               "/admin/domains/unblock?domain=spam.example"]
+               "/admin/domains/unblock?domain=spam.example", "/admin/accounts"]
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Community:
     instance: RunningInstance
     remote_handle: str
     post_id: int
+    warned_id: int
+    """A member with a warning and a limit in their history."""
 
 
 def _federation(instance: RunningInstance) -> Federation:
@@ -85,7 +88,9 @@ async def community(kinhaven: RunningInstance, tmp_path: Path) -> AsyncIterator[
         ada_there = await relations.find_remote_account(
             there, f"ada@{kinhaven.settings.domain}")
         await relations.follow(there, dan, ada_there)
-        yield Community(kinhaven, f"@dan@{remote.settings.domain}", first.id)
+        await sanction_account(kinhaven.db, bea.id, "warning", reason="Please be gentle.")
+        await sanction_account(kinhaven.db, bea.id, "limit", duration="7d")
+        yield Community(kinhaven, f"@dan@{remote.settings.domain}", first.id, bea.id)
 
 
 async def _sign_in(page: Page, base_url: str, username: str) -> None:
@@ -124,7 +129,8 @@ async def test_every_page_as_visitor_member_and_admin(
     admin = await new_page(color_scheme="dark")
     await _sign_in(admin, base, "ada")
     await _visit_all(admin, check_page, base,
-                     [*ADMIN_PAGES, f"/posts/{community.post_id}/edit", "/notifications",
+                     [*ADMIN_PAGES, f"/admin/accounts/{community.warned_id}",
+                      f"/posts/{community.post_id}/edit", "/notifications",
                       "/follow-requests", "/home"], "admin dark")
 
 
