@@ -17,7 +17,9 @@ from server.urls import Urls
 # Mastodon's local username rule; mixed case is kept but names are unique ignoring case.
 USERNAME = re.compile(r"\A[a-z0-9_]{1,30}\Z", re.IGNORECASE)
 EMAIL = re.compile(r"\A[^@\s]+@[^@\s]+\.[^@\s]+\Z")
-SCOPES = ("read", "write", "follow", "push", "admin")
+SCOPE = re.compile(r"\A(?:(?:admin:)?(?:read|write)(?::[a-z_]+)?|follow|push)\Z")
+"""Mastodon's scope forms: `read`, `write:statuses`, `admin:read`, `admin:write:reports`;
+a bare `admin` grants nothing in Mastodon, so it is refused rather than issued."""
 
 
 class InvalidAccount(Exception):
@@ -94,12 +96,16 @@ async def create_member(
 
 
 def parse_scopes(text: str) -> tuple[str, ...]:
-    """Mastodon's scopes: the top-level ones and their granular forms (`read:statuses`)."""
+    """Mastodon's scopes: the top-level ones and their granular forms (`read:statuses`,
+    `admin:read:reports`)."""
     scopes = tuple(dict.fromkeys(text.split()))
     if not scopes:
         raise InvalidAccount("scopes", "at least one scope is needed")
     for scope in scopes:
-        if scope.split(":", 1)[0] not in SCOPES:
+        if scope == "admin":
+            raise InvalidAccount("scopes", "unknown scope 'admin' (use admin:read, admin:write"
+                                 " or a granular form such as admin:read:reports)")
+        if not SCOPE.match(scope):
             raise InvalidAccount("scopes", f"unknown scope {scope!r}")
     return scopes
 

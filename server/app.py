@@ -24,6 +24,7 @@ from server.activitypub import actors as actor_routes
 from server.activitypub import inbox as inbox_routes
 from server.activitypub import objects as object_routes
 from server.activitypub.context import build_federation
+from server.api import endpoints as api_endpoints
 from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
@@ -175,6 +176,7 @@ def create_app(settings: Settings) -> Starlette:
     return KinhavenApp(
         routes=[
             *inbox_routes.routes,  # the busiest routes first: they are matched in order
+            *api_endpoints.routes,
             *discovery.routes,
             *actor_routes.routes,
             *object_routes.routes,

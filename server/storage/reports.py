@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from server.clock import now_text
 from server.storage import audit
 from server.storage.database import Database, Row
+from server.storage.paging import IdWindow, fetch_window
 
 CATEGORIES = ("welfare", "harassment", "spam", "violation", "legal", "other")
 
@@ -28,6 +29,7 @@ class Report:
     resolved_at: str | None
     resolution_action: str
     resolution_note: str
+    resolved_by: int | None = None
 
     @property
     def welfare(self) -> bool:
@@ -36,7 +38,8 @@ class Report:
 
 _COLUMNS = (
     "id, uri, reporter_actor_id, target_actor_id, comment, object_uris, origin_domain, state,"
-    " category, created_at, forwarded_at, resolved_at, resolution_action, resolution_note"
+    " category, created_at, forwarded_at, resolved_at, resolution_action, resolution_note,"
+    " resolved_by"
 )
 
 
@@ -92,6 +95,22 @@ async def open_queue(db: Database, *, limit: int = 100) -> list[Report]:
     return [_report(row) for row in rows]
 
 
+async def page_reports(db: Database, window: IdWindow, *, resolved: bool,
+                       reporter_id: int | None = None, target_id: int | None = None
+                       ) -> list[Report]:
+    """Open (or resolved) reports newest first, as Mastodon's admin API lists them,
+    optionally only those by one reporter or about one account."""
+    where = ["state = ?"]
+    parameters: list[object] = ["resolved" if resolved else "open"]
+    for column, value in (("reporter_actor_id", reporter_id), ("target_actor_id", target_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            parameters.append(value)
+    rows = await fetch_window(db, f"SELECT {_COLUMNS} FROM reports", key="id", window=window,
+                              where=where, parameters=parameters)
+    return [_report(row) for row in rows]
+
+
 async def get_report(db: Database, report_id: int) -> Report | None:
     row = await db.fetch_one(f"SELECT {_COLUMNS} FROM reports WHERE id = ?", (report_id,))
     return None if row is None else _report(row)
@@ -110,6 +129,22 @@ async def resolve(db: Database, report_id: int, *, by_id: int, by_name: str, act
             return False
         await audit.append(tx, actor_id=by_id, actor_name=by_name, action="report.resolve",
                            target=f"report {report_id}: {action}", reason=note)
+        return True
+
+
+async def reopen(db: Database, report_id: int, *, by_id: int, by_name: str) -> bool:
+    """Put a resolved report back in the queue, as if nobody had acted on it yet; the
+    audit log keeps what the resolution was. False if it was not resolved."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE reports SET state = 'open', resolved_at = NULL, resolved_by = NULL,"
+            " resolution_action = '', resolution_note = '' WHERE id = ? AND state = 'resolved'",
+            (report_id,),
+        )
+        if cursor.rowcount != 1:
+            return False
+        await audit.append(tx, actor_id=by_id, actor_name=by_name, action="report.reopen",
+                           target=f"report {report_id}")
         return True
 
 

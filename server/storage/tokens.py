@@ -52,3 +52,13 @@ async def find_token(db: Database, token: str) -> AccessToken | None:
         label=row["label"],
         created_at=row["created_at"],
     )
+
+
+async def revoke_token(db: Database, token_id: int) -> bool:
+    """Stop a token working for good; False if it was unknown or already revoked."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (now_text(), token_id),
+        )
+    return cursor.rowcount > 0
