@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import Mount
 
-from server.api import admin_domains, admin_reports
+from server.api import admin_accounts, admin_domains, admin_reports
 from server.api.routing import api_app
 
-routes = [Mount("/api", app=api_app([*admin_domains.routes, *admin_reports.routes]))]
+routes = [Mount("/api", app=api_app([
+    *admin_accounts.routes, *admin_domains.routes, *admin_reports.routes,
+]))]

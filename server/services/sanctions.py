@@ -15,6 +15,11 @@ from server.storage.actors import Actor
 from server.storage.database import Database
 from server.storage.sanctions import UNTIL_LIFTED, Sanction
 
+
+class SanctionForbidden(SanctionInvalid):
+    """The request was well formed, but this moderator may not act on this account."""
+
+
 NOTIFICATION_KIND = "moderation_warning"
 """As Mastodon names it: the member is told of every sanction, with its reason."""
 
@@ -52,7 +57,7 @@ async def sanction(db: Database, target: Actor, *, kind: str, duration: str, rea
     length = check_request(kind, duration, reason.strip(), note.strip())
     refusal = await _refusal(db, target, by)
     if refusal is not None:
-        raise SanctionInvalid(refusal)
+        raise SanctionForbidden(refusal)
     ends_at = None if length is None else to_text(now() + length)
     applied = await sanction_store.apply(
         db, actor_id=target.id, handle=target.handle, local=target.local, kind=kind,
@@ -72,7 +77,7 @@ async def lift(db: Database, target: Actor, *, kind: str, note: str, by: Moderat
         raise SanctionInvalid(f"notes are limited to {MAX_REASON} characters", "note")
     refusal = await _refusal(db, target, by)
     if refusal is not None:
-        raise SanctionInvalid(refusal)
+        raise SanctionForbidden(refusal)
     if not await sanction_store.lift(db, actor_id=target.id, handle=target.handle, kind=kind,
                                      note=note.strip(), by_id=by.actor_id, by_name=by.name):
         raise SanctionInvalid(f"no {kind} sanction is in force on this account")
