@@ -14,6 +14,7 @@ from federation.notes import (
     build_create,
     build_note,
 )
+from moderation.auto_hide import POLICY as REPORTS_POLICY
 from moderation.keywords import CW_PREFIX
 from moderation.pipeline import Action
 from server.activitypub.context import Federation
@@ -25,6 +26,7 @@ from server.media.store import MediaStore
 from server.services.delivery import deliveries, inbox_for, permitted_inboxes, send
 from server.services.relations import RelationError, find_remote_account
 from server.storage import follows as follow_store
+from server.storage import holds as hold_store
 from server.storage import media as media_store
 from server.storage import posts as post_store
 from server.storage import sanctions as sanction_store
@@ -211,6 +213,15 @@ async def _recipients(federation: Federation, post: Post, author: Actor) -> list
     return await _audience_inboxes(federation, author, post.visibility, mentioned, parent_author)
 
 
+async def _went_out(federation: Federation, post: Post) -> bool:
+    """Whether the post's Create was sent: it is not held, or it was hidden only after it
+    had gone out (after reports), so others have it and are to hear of changes."""
+    if post.held_at is None:
+        return True
+    hold = await hold_store.hold_of_post(federation.db, post.id)
+    return hold is not None and hold.policy == REPORTS_POLICY
+
+
 async def edit(federation: Federation, author: Actor, post: Post, text: str, *,
                summary: str = "") -> Post:
     if post.actor_id != author.id:
@@ -233,7 +244,7 @@ async def edit(federation: Federation, author: Actor, post: Post, text: str, *,
     )
     updated = await post_store.get_post(federation.db, post.id)
     assert updated is not None
-    if updated.visibility in FEDERATED_VISIBILITIES and updated.held_at is None:
+    if updated.visibility in FEDERATED_VISIBILITIES and await _went_out(federation, updated):
         note = build_note(await note_facts(federation, updated, author))
         stamp = (updated.edited_at or updated.published_at)[:19]
         activity = activities.update(
@@ -249,9 +260,10 @@ async def delete(federation: Federation, author: Actor, post: Post) -> None:
         raise PostError("post", "only the author can delete a post")
     inboxes = await _recipients(federation, post, author)
     media = (await media_store.attachments_for(federation.db, [post.id])).get(post.id, [])
+    went_out = await _went_out(federation, post)
     await post_store.delete_post(federation.db, post.id, post.uri)
     await MediaStore.for_settings(federation.instance.settings).remove(*local_files(media))
-    if post.visibility in FEDERATED_VISIBILITIES and post.held_at is None:
+    if post.visibility in FEDERATED_VISIBILITIES and went_out:
         addressing = address(post.visibility, followers=author.followers_uri or "",
                              mentions=[])
         await send(federation, activities.delete_note(author.uri, post.uri, to=addressing.to,

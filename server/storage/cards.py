@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database
+from server.storage.holds import Hold, latest_holds
 from server.storage.media import Attachment, attachments_for
 from server.storage.posts import Post
 from server.storage.timelines import Entry
@@ -29,6 +30,8 @@ class Card:
     boosted: bool = False
     own: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    hold: Hold | None = None
+    """For a held post (shown to its author only): the hold, waiting or decided."""
 
 
 async def actors_by_id(db: Database, ids: Sequence[int]) -> dict[int, Actor]:
@@ -59,6 +62,7 @@ async def cards(db: Database, entries: Sequence[Entry], *, reader_id: int | None
     )
     counts = {(str(row[0]), int(row[1])): (int(row[2]), bool(row[3])) for row in rows}
     media = await attachments_for(db, post_ids)
+    holds = await latest_holds(db, [entry.post.id for entry in entries if entry.post.held_at])
     result = []
     for entry in entries:
         post = entry.post
@@ -71,6 +75,7 @@ async def cards(db: Database, entries: Sequence[Entry], *, reader_id: int | None
             likes=likes, boosts=boosts, liked=liked, boosted=boosted,
             own=reader_id is not None and post.actor_id == reader_id,
             attachments=media.get(post.id, []),
+            hold=holds.get(post.id),
         ))
     return result
 

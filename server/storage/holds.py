@@ -3,11 +3,13 @@ posts a moderator should know about (risk terms)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
 from server.storage import audit
 from server.storage.database import Database
+from server.storage.notifications import notify_in
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,38 @@ async def hold_of_post(db: Database, post_id: int) -> Hold | None:
     return None if row is None else Hold(*row)
 
 
+async def latest_holds(db: Database, post_ids: Sequence[int]) -> dict[int, Hold]:
+    """The most recent hold of each of these posts that has one, by post id."""
+    if not post_ids:
+        return {}
+    marks = ", ".join("?" for _ in post_ids)
+    rows = await db.fetch_all(
+        f"SELECT {_HOLD} FROM holds WHERE id IN (SELECT max(id) FROM holds"
+        f" WHERE post_id IN ({marks}) GROUP BY post_id)", list(post_ids))
+    return {hold.post_id: hold for hold in (Hold(*row) for row in rows)}
+
+
+async def hide_post(db: Database, post_id: int, *, policy: str, reason: str,
+                    by_name: str) -> bool:
+    """Hide a published post until a moderator decides (audited, in one transaction);
+    False when it is already hidden, gone, or was once hidden by this policy before."""
+    stamp = now_text()
+    async with db.transaction() as tx:
+        hidden = list(await tx.execute_fetchall(
+            "UPDATE posts SET held_at = ? WHERE id = ? AND held_at IS NULL"
+            " AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM holds"
+            " WHERE post_id = ? AND policy = ?) RETURNING id",
+            (stamp, post_id, post_id, policy)))
+        if not hidden:
+            return False
+        cursor = await tx.execute(
+            "INSERT INTO holds (post_id, policy, reason, created_at) VALUES (?, ?, ?, ?)",
+            (post_id, policy, reason, stamp))
+        await audit.append(tx, actor_id=None, actor_name=by_name, action="hold.hide",
+                           target=f"hold {cursor.lastrowid} (post {post_id})", reason=reason)
+    return True
+
+
 async def count_published_posts(db: Database, actor_id: int) -> int:
     """Posts of a member that are out (not held): the new-member rule counts these."""
     value = await db.fetch_value(
@@ -57,20 +91,35 @@ async def count_published_posts(db: Database, actor_id: int) -> int:
     return int(value)
 
 
+@dataclass(frozen=True)
+class AuthorNotice:
+    """The member told of a decision on their post, in their notifications; `post_id` is
+    None when the post is about to be removed."""
+
+    account_id: int
+    post_id: int | None
+
+
 async def decide(db: Database, hold_id: int, *, approve: bool, by_id: int | None,
-                 by_name: str, note: str) -> Hold | None:
-    """Record a decision on a waiting hold (audited); None when it was not waiting."""
+                 by_name: str, note: str, notice: AuthorNotice | None = None) -> Hold | None:
+    """Record a decision on a waiting hold (audited), and the `notice` to its author with
+    the note, all committed together; None when it was not waiting."""
+    stamp = now_text()
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "UPDATE holds SET decision = ?, decided_by = ?, decided_at = ?, note = ?"
             " WHERE id = ? AND decision IS NULL",
-            ("approved" if approve else "rejected", by_id, now_text(), note, hold_id),
+            ("approved" if approve else "rejected", by_id, stamp, note, hold_id),
         )
         if cursor.rowcount != 1:
             return None
         await audit.append(tx, actor_id=by_id, actor_name=by_name,
                            action="hold.approve" if approve else "hold.reject",
                            target=f"hold {hold_id}", reason=note)
+        if notice is not None:
+            await notify_in(tx, account_id=notice.account_id, kind="moderation",
+                            from_actor_id=None, post_id=notice.post_id,
+                            source_uri=f"hold:{hold_id}", note=note)
     return await get_hold(db, hold_id)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 
 from server.clock import now_text
 from server.storage.actors import Actor, actor_from_row
-from server.storage.database import Database, Row
+from server.storage.database import Database, Row, Transaction
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,20 @@ async def notify(
         )
 
 
+async def notify_in(
+    tx: Transaction, *, account_id: int, kind: str, from_actor_id: int | None,
+    post_id: int | None, source_uri: str, note: str = "",
+) -> None:
+    """A notification added inside the transaction that causes it, if `account_id` is
+    still a member's account; `note` is what a moderator wrote to them ('moderation')."""
+    await tx.execute(
+        "INSERT INTO notifications (account_id, kind, from_actor_id, post_id, source_uri,"
+        " note, created_at) SELECT ?, ?, ?, ?, ?, ?, ?"
+        " WHERE EXISTS (SELECT 1 FROM accounts WHERE actor_id = ?) ON CONFLICT DO NOTHING",
+        (account_id, kind, from_actor_id, post_id, source_uri, note, now_text(), account_id),
+    )
+
+
 async def list_notifications(db: Database, account_id: int, *, limit: int = 40
                              ) -> list[Notification]:
     rows = await db.fetch_all(
@@ -53,6 +67,8 @@ class Shown:
     actor: Actor | None
     post_id: int | None
     post_visibility: str | None
+    note: str = ""
+    """For 'moderation': the moderators' note to the member."""
 
     @property
     def direct(self) -> bool:
@@ -74,10 +90,10 @@ _HELD = (
 def _shown(row: Row) -> Shown:
     values = dict(row)
     head = [values.pop(name) for name in ("n_id", "n_kind", "n_created_at", "n_read_at",
-                                          "n_post_id", "n_post_visibility")]
+                                          "n_post_id", "n_post_visibility", "n_note")]
     actor = None if values["id"] is None else actor_from_row(values)  # type: ignore[arg-type]
     return Shown(id=head[0], kind=head[1], created_at=head[2], read_at=head[3], actor=actor,
-                 post_id=head[4], post_visibility=head[5])
+                 post_id=head[4], post_visibility=head[5], note=head[6])
 
 
 async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, waiting: bool,
@@ -87,7 +103,7 @@ async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, wa
     member blocks or mutes is left out of both."""
     rows = await db.fetch_all(
         "SELECT n.id AS n_id, n.kind AS n_kind, n.created_at AS n_created_at,"
-        " n.read_at AS n_read_at, n.post_id AS n_post_id,"
+        " n.read_at AS n_read_at, n.post_id AS n_post_id, n.note AS n_note,"
         f" p.visibility AS n_post_visibility, {_ACTOR}"
         " FROM notifications n LEFT JOIN actors a ON a.id = n.from_actor_id"
         " LEFT JOIN posts p ON p.id = n.post_id"

@@ -285,6 +285,14 @@ async def delete_post(db: Database, post_id: int, uri: str) -> None:
         )
 
 
+async def mark_deleted(db: Database, post_id: int) -> None:
+    """A post from elsewhere that moderators removed: kept as deleted (the reports about
+    it still show what was said), shown to nobody, never stored again."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                         (now_text(), post_id))
+
+
 async def add_tombstone(db: Database, uri: str) -> None:
     async with db.transaction() as tx:
         await tx.execute(

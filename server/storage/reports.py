@@ -155,3 +155,15 @@ async def mark_forwarded(db: Database, report_id: int, *, by_id: int, by_name: s
                          (now_text(), report_id))
         await audit.append(tx, actor_id=by_id, actor_name=by_name, action="report.forward",
                            target=f"report {report_id}", reason=f"sent to {domain}")
+
+
+async def open_report_counts(db: Database, post_uri: str) -> tuple[int, int]:
+    """Open reports by members naming this post: (different members, reports in all)."""
+    row = await db.fetch_one(
+        "SELECT count(DISTINCT r.reporter_actor_id), count(*) FROM reports r"
+        " WHERE r.state = 'open' AND r.reporter_actor_id IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM json_each(r.object_uris) j WHERE j.value = ?)",
+        (post_uri,),
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from server.storage import accounts as account_store
 from server.storage import network, people, timelines
+from server.storage import sanctions as sanction_store
 from server.storage.actors import Actor, get_local_actor_by_username
 from server.storage.visibility import ReaderFilter
 from server.web import muting
@@ -76,7 +77,8 @@ async def remote_profile(request: Request, username: str, domain: str) -> Respon
     if actor is None or actor.deleted_at is not None:
         return render(request, "not_found.html", {}, status_code=404)
     filters = await ReaderFilter.load(db, reader_of(request))
-    if await filters.domain_suspended(actor.domain):
+    if (await filters.domain_suspended(actor.domain)
+            or (await sanction_store.standing_by_id(db, actor.id)).suspended):
         return render(request, "not_found.html", {}, status_code=404)
     return await render_profile(request, actor)
 

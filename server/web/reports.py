@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from server.activitypub.context import Federation
 from server.community import load_choices
+from server.services.auto_hide import hide_if_reported_enough
 from server.services.reporting import ForwardRefused, forward
 from server.storage import posts as post_store
 from server.storage import reports as report_store
@@ -97,6 +98,8 @@ async def file_report(request: Request) -> Response:
         category=values["category"], comment=values["comment"],
         object_uris=[] if post is None else [post.uri],
     )
+    if post is not None:
+        await hide_if_reported_enough(db_of(request), post)
     return render(request, "report_sent.html", {
         "welfare": values["category"] == "welfare",
         "choices": await load_choices(db_of(request)),
