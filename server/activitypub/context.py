@@ -15,7 +15,7 @@ from server.activitypub.health import HostHealth
 from server.activitypub.recorder import InboxRecorder
 from server.activitypub.remote import RemoteActors
 from server.instance import Instance
-from server.policies import account_policy, keyword_rules_policy
+from server.policies import account_policy, keyword_rules_policy, mention_spam_rules_policy
 from server.storage import policy as policy_store
 from server.storage.database import Database
 
@@ -82,7 +82,8 @@ def build_federation(db: Database, instance: Instance, client: GuardedClient) ->
         client=client,
         remote=RemoteActors(db, client, signer, instance.settings.domain, suspended),
         pipeline=Pipeline([*domain_policies(domains, own_domain=own_domain),
-                           account_policy(db), keyword_rules_policy(db)]),
+                           account_policy(db), keyword_rules_policy(db),
+                           mention_spam_rules_policy(db)]),
         domains=domains,
         recorder=InboxRecorder(db),
         health=HostHealth(db),

@@ -1,6 +1,7 @@
 """Admins' safety settings: risk terms and what happens to a post that uses them, how
-many first posts of a new member a moderator reviews, and the moderators' duty hours
-(while nobody is on duty, much-reported posts are hidden)."""
+many first posts of a new member a moderator reviews, the moderators' duty hours (while
+nobody is on duty, much-reported posts are hidden), and how many members a stranger's
+post may mention before it is held."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from moderation.duty import (
     parse_duty_hours,
     parse_timezone,
 )
+from moderation.mention_spam import MAX_THRESHOLD
 from moderation.risk import DEFAULT_RISK_TERMS, RiskResponse
 from server.clock import now
 from server.duty_hours import load_duty_hours, save_duty_hours
 from server.local_posts import LocalChoices, load_local_choices, save_local_choices
+from server.policies import mention_threshold, save_mention_threshold
 from server.storage import audit
 from server.storage.database import Database
 from server.web.forms import FieldErrors, read_form, text_field
@@ -36,7 +39,8 @@ RESPONSES = [
 MAX_TERMS = 500
 TERM_LENGTH = 100
 DUTY_HOURS_LENGTH = 500
-FIELDS = ("risk_response", "risk_terms", "posts_to_review", "duty_hours", "duty_timezone")
+FIELDS = ("risk_response", "risk_terms", "posts_to_review", "duty_hours", "duty_timezone",
+          "mention_threshold")
 
 
 async def safety_page(request: Request, *, errors: FieldErrors | None = None,
@@ -63,7 +67,11 @@ async def _saved(db: Database) -> dict[str, str]:
     """The saved values of the later fields, also kept when a form (from a page opened
     before they existed) is sent without them."""
     hours = await load_duty_hours(db)
-    return {"duty_hours": hours.text, "duty_timezone": hours.timezone}
+    return {
+        "duty_hours": hours.text,
+        "duty_timezone": hours.timezone,
+        "mention_threshold": str(await mention_threshold(db)),
+    }
 
 
 def _sentence(error: DutyHoursInvalid) -> str:
@@ -102,6 +110,9 @@ async def save_safety(request: Request) -> Response:
             hours = parse_duty_hours(values["duty_hours"], timezone)
         except DutyHoursInvalid as error:
             errors.add("duty_hours", _sentence(error))
+    mentions = values["mention_threshold"]
+    if not mentions.isdigit() or int(mentions) > MAX_THRESHOLD:
+        errors.add("mention_threshold", f"Please give a whole number from 0 to {MAX_THRESHOLD}.")
     if errors or hours is None:
         return await safety_page(request, errors=errors, values=values, status_code=422)
     db = db_of(request)
@@ -110,11 +121,13 @@ async def save_safety(request: Request) -> Response:
         posts_to_review=int(reviews),
     ))
     await save_duty_hours(db, hours)
+    await save_mention_threshold(db, int(mentions))
     await audit.record(db, actor_id=viewer.actor.id, actor_name=f"@{viewer.actor.username}",
                        action="safety.update",
                        target=f"{values['risk_response']}, {len(terms)} terms, "
                               f"first {reviews} posts reviewed, duty hours "
-                              f"{hours.text or 'none'} ({hours.timezone})")
+                              f"{hours.text or 'none'} ({hours.timezone}), strangers'"
+                              f" posts held at {mentions} mentions")
     return RedirectResponse("/admin/safety?saved=1", status_code=303)
 
 

@@ -42,6 +42,21 @@ def _text_of(envelope_object: object) -> str:
     return ""
 
 
+def _mentions_of(envelope_object: object) -> tuple[str, ...]:
+    """The actors an embedded object's Mention tags name (their `href`), in order."""
+    if not isinstance(envelope_object, dict):
+        return ()
+    tags = envelope_object.get("tag")
+    if isinstance(tags, dict):
+        tags = [tags]
+    if not isinstance(tags, list):
+        return ()
+    return tuple(dict.fromkeys(
+        tag["href"] for tag in tags
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+        and isinstance(tag.get("href"), str)))
+
+
 HELD = "held"
 Outcome = tuple[int, str, str | None]
 """(inbound row id, final state, reason)."""
@@ -65,6 +80,7 @@ class InboundWorker:
         candidate = Candidate(
             Direction.INBOUND, envelope.type, sender.uri, host_of(sender.uri),
             text=_text_of(envelope.object),
+            mentions=_mentions_of(envelope.object) if envelope.type == "Create" else (),
         )
         decision = await federation.pipeline.decide(candidate)
         if decision.action is Action.HOLD:

@@ -15,6 +15,7 @@ from moderation.duty import DEFAULT_TIMEZONE
 from server.activitypub.context import Federation
 from server.duty_hours import load_duty_hours
 from server.local_posts import load_local_choices
+from server.policies import mention_threshold
 from server.services import posting
 from server.storage import audit
 from server.storage import holds as hold_store
@@ -186,7 +187,7 @@ async def test_while_a_moderator_is_on_duty_reported_posts_stay_up(world: World)
         saved = await submit(admin, "/admin/safety", "/admin/safety", {
             "risk_response": "publish_with_note", "risk_terms": "hopeless",
             "posts_to_review": "0", "duty_hours": "daily 00:00-24:00",
-            "duty_timezone": "Europe/London"})
+            "duty_timezone": "Europe/London", "mention_threshold": "3"})
         assert saved.status_code == 303
         assert "A moderator is on duty now" in (await admin.get("/admin/safety")).text
     post = await world.publish("Reported while the team is watching")
@@ -229,13 +230,15 @@ async def test_a_hidden_remote_post_removed_is_only_marked_deleted_here(world: W
                 if r.activity and r.activity.get("type") == "Delete"]
 
 
-async def test_safety_settings_refuse_bad_hours_and_timezones(
+async def test_safety_settings_refuse_bad_hours_timezones_and_thresholds(
     world: World,
 ) -> None:
     kinhaven = world.kinhaven
     good = {"risk_response": "hold", "risk_terms": "hopeless", "posts_to_review": "1",
-            "duty_hours": "Mon-Fri 09:00-17:00", "duty_timezone": "Europe/London"}
-    before = (await load_local_choices(kinhaven.db), await load_duty_hours(kinhaven.db))
+            "duty_hours": "Mon-Fri 09:00-17:00", "duty_timezone": "Europe/London",
+            "mention_threshold": "4"}
+    before = (await load_local_choices(kinhaven.db), await load_duty_hours(kinhaven.db),
+              await mention_threshold(kinhaven.db))
     async with member_browser(kinhaven, "ada") as admin:
         for changes, field, says in (
             ({"duty_hours": "Mon-Fry 09:00-17:00"}, "duty_hours", "“Fry” is not a day"),
@@ -244,20 +247,25 @@ async def test_safety_settings_refuse_bad_hours_and_timezones(
             ({"duty_hours": "daily 09:00-17:00, " * 40}, "duty_hours", "under 500 characters"),
             ({"duty_timezone": "Mars/Olympus"}, "duty_timezone",
              "“Mars/Olympus” is not a timezone name"),
+            ({"mention_threshold": "-1"}, "mention_threshold", "from 0 to 100"),
+            ({"mention_threshold": "many"}, "mention_threshold", "from 0 to 100"),
+            ({"mention_threshold": "101"}, "mention_threshold", "from 0 to 100"),
         ):
             answer = await submit(admin, "/admin/safety", "/admin/safety", {**good, **changes})
             assert answer.status_code == 422, changes
             assert f'id="{field}-error"' in answer.text, changes
             assert says in answer.text, (says, answer.text[:2000])
             assert str(next(iter(changes.values())))[:30] in answer.text, "the input is kept"
-        after = (await load_local_choices(kinhaven.db), await load_duty_hours(kinhaven.db))
+        after = (await load_local_choices(kinhaven.db), await load_duty_hours(kinhaven.db),
+                 await mention_threshold(kinhaven.db))
         assert after == before, "nothing is saved from a refused form"
         saved = await submit(admin, "/admin/safety", "/admin/safety",
                              {**good, "duty_timezone": "america/new_york"})
         assert saved.status_code == 303
     hours = await load_duty_hours(kinhaven.db)
     assert hours.text == "Mon-Fri 09:00-17:00" and hours.timezone == "America/New_York"
-    assert before[1].timezone == DEFAULT_TIMEZONE
+    assert await mention_threshold(kinhaven.db) == 4
+    assert before[1].timezone == DEFAULT_TIMEZONE and before[2] == 3
 
 
 async def test_members_and_moderators_cannot_change_the_duty_hours(world: World) -> None:
