@@ -11,8 +11,8 @@ from federation.parse import host_of
 from moderation.candidate import Candidate, Direction
 from server.activitypub.context import Federation
 from server.storage import deliveries as delivery_store
-from server.storage import policy as policy_store
 from server.storage.actors import Actor
+from server.storage.decisions import record_decision
 from server.storage.deliveries import Delivery
 
 logger = logging.getLogger(__name__)
@@ -44,11 +44,8 @@ async def permitted_inboxes(
             )
             verdicts[host] = decision.allowed
             if not decision.allowed:
-                await policy_store.record_decision(
-                    federation.db, direction="outbound", subject_uri=subject,
-                    domain=host, action=decision.action.value, policy=decision.policy,
-                    reason=decision.reason,
-                )
+                await record_decision(federation.db, decision, direction="outbound",
+                                      subject_uri=subject, domain=host)
         if verdicts[host]:
             allowed.append(inbox)
     return allowed

@@ -31,6 +31,7 @@ from server.storage import media as media_store
 from server.storage import posts as post_store
 from server.storage import sanctions as sanction_store
 from server.storage.actors import Actor, get_actor, get_local_actor_by_username
+from server.storage.decisions import record_decision
 from server.storage.deliveries import Delivery
 from server.storage.posts import VISIBILITIES, Post
 
@@ -146,6 +147,10 @@ async def publish(
         db, author_uri=author.uri, domain=federation.instance.settings.domain,
         text=f"{summary}\n{text}", visibility=visibility,
     )
+    if decision.action is not Action.HOLD:  # a hold is kept with the held post
+        await record_decision(db, decision, direction="outbound",
+                              subject_uri=f"{author.uri} (new post)",
+                              domain=federation.instance.settings.domain)
     if decision.action is Action.REJECT:
         raise PostError("text", f"this post cannot be published here: {decision.reason}")
     hold = (decision.policy, decision.reason) if decision.action is Action.HOLD else None

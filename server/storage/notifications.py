@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from server.clock import now_text
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database, Row, Transaction
+from server.storage.sanctions import NOW_SQL, not_in_force
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,18 @@ class Shown:
 _ACTOR = ", ".join(f"a.{column.name}" for column in fields(Actor))
 
 # Quiet mode holds back mentions and replies (direct messages are mentions too) from
-# remote people the member does not follow. Decided at read time, so following someone
-# later brings what they sent into the main list.
+# remote people the member does not follow; whatever a limited account does holds back
+# too, whatever the mode, unless the member follows them (only followers hear from the
+# limited). Decided at read time, so following someone later brings what they sent into
+# the main list, and a limit that ends releases what it held.
+_NOT_FOLLOWED = (
+    "NOT EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = n.account_id"
+    " AND f.followee_id = n.from_actor_id AND f.state = 'accepted')"
+)
 _HELD = (
-    "coalesce(? AND n.kind IN ('mention', 'reply') AND a.local = 0"
-    " AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = n.account_id"
-    "  AND f.followee_id = n.from_actor_id AND f.state = 'accepted'), 0)"
+    f"coalesce(((? AND n.kind IN ('mention', 'reply') AND a.local = 0) OR (a.limited_until >"
+    f" {NOW_SQL} AND n.kind NOT IN ('follow_request', 'moderation_warning', 'moderation')))"
+    f" AND {_NOT_FOLLOWED}, 0)"
 )
 
 
@@ -99,8 +106,8 @@ def _shown(row: Row) -> Shown:
 async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, waiting: bool,
                           before: int | None = None, limit: int = 30) -> list[Shown]:
     """The member's notifications newest first, `limit` from below the id `before`:
-    the main list, or (`waiting`) what quiet mode holds back. Anything from people the
-    member blocks or mutes is left out of both."""
+    the main list, or (`waiting`) what quiet mode or a limit holds back. Anything from
+    people the member blocks or mutes, or who are suspended, is left out of both."""
     rows = await db.fetch_all(
         "SELECT n.id AS n_id, n.kind AS n_kind, n.created_at AS n_created_at,"
         " n.read_at AS n_read_at, n.post_id AS n_post_id, n.note AS n_note,"
@@ -112,6 +119,7 @@ async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, wa
         "  AND b.target_id = n.from_actor_id)"
         " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.actor_id = n.account_id"
         "  AND m.target_id = n.from_actor_id)"
+        f" AND {not_in_force('a.suspended_until')}"
         f" AND {_HELD} = ?"
         " ORDER BY n.id DESC LIMIT ?",
         (account_id, before if before is not None else 2**62, int(quiet_mode), int(waiting),

@@ -313,15 +313,3 @@ async def count_blocks(db: Database) -> int:
 async def list_allows(db: Database) -> list[DomainAllow]:
     rows = await db.fetch_all("SELECT domain, created_at FROM domain_allows ORDER BY domain")
     return [DomainAllow(str(row[0]), str(row[1])) for row in rows]
-
-
-async def record_decision(
-    db: Database, *, direction: str, subject_uri: str, domain: str, action: str, policy: str,
-    reason: str,
-) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO moderation_decisions (direction, subject_uri, domain, action, policy,"
-            " reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (direction, subject_uri, domain, action, policy, reason, now_text()),
-        )

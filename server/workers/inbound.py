@@ -19,8 +19,8 @@ from server.activitypub.incoming_notes import Arrival, NoteDropped, store_notes
 from server.storage import actors as actor_store
 from server.storage import holds as hold_store
 from server.storage import inbound as inbound_store
-from server.storage import policy as policy_store
 from server.storage.actors import Actor
+from server.storage.decisions import record_decision
 from server.storage.inbound import InboundActivity
 
 logger = logging.getLogger(__name__)
@@ -85,12 +85,9 @@ class InboundWorker:
         decision = await federation.pipeline.decide(candidate)
         if decision.action is Action.HOLD:
             return HELD, f"{decision.policy}: {decision.reason}"
+        await record_decision(federation.db, decision, direction="inbound",
+                              subject_uri=envelope.id, domain=candidate.domain)
         if not decision.allowed:
-            await policy_store.record_decision(
-                federation.db, direction="inbound", subject_uri=envelope.id,
-                domain=candidate.domain, action=decision.action.value, policy=decision.policy,
-                reason=decision.reason,
-            )
             return "dropped", f"{decision.policy}: {decision.reason}"
         if envelope.type not in HANDLERS:
             return "dropped", f"{envelope.type} is not handled"

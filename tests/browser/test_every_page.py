@@ -33,7 +33,8 @@ MEMBER_PAGES = [
 ]
 ADMIN_PAGES = ["/admin", "/admin/applications", "/admin/settings", "/admin/reports",
                "/admin/audit", "/admin/members", "/admin/domains",
-               "/admin/domains/unblock?domain=spam.example", "/admin/accounts"]
+               "/admin/domains/unblock?domain=spam.example", "/admin/accounts",
+               "/admin/decisions"]
 
 
 @dataclass

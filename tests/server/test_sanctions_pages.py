@@ -281,3 +281,26 @@ async def test_a_sensitive_remote_account_arrives_behind_a_warning(
         stored = await post_store.get_post_by_uri(kinhaven.db, uri)
         assert stored is not None and stored.sensitive
         assert stored.summary == "Marked sensitive by the moderators"
+
+
+async def test_notifications_from_limited_wait_and_from_suspended_go(
+    kinhaven: RunningInstance,
+) -> None:
+    async with run_fake_mastodon() as mastodon:
+        bob, cat = mastodon.add_account("bob"), mastodon.add_account("cat")
+        await _remote(kinhaven, mastodon, bob, "from bob")
+        await _remote(kinhaven, mastodon, cat, "from cat")
+        async with member_browser(kinhaven, "amy") as member:
+            quiet_off = await submit(member, "/settings/privacy", "/settings/privacy", {
+                "manually_approves_followers": "on", "default_visibility": "local"})
+            assert quiet_off.status_code == 303
+            main = (await member.get("/notifications")).text
+            assert "@bob@" in main and "@cat@" in main
+            for account, kind in ((bob, "limit"), (cat, "suspend")):
+                remote = await get_actor_by_uri(kinhaven.db, account.id)
+                assert remote is not None
+                await sanction_account(kinhaven.db, remote.id, kind)
+            main = (await member.get("/notifications")).text
+            waiting = (await member.get("/notifications/waiting")).text
+            assert "@bob@" not in main and "@bob@" in waiting, "a limited account waits"
+            assert "@cat@" not in main and "@cat@" not in waiting, "a suspended one is gone"
