@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from starlette.routing import Mount
 
-from server.api import admin_accounts, admin_domains, admin_reports
+from server.api import (
+    accounts,
+    admin_accounts,
+    admin_domains,
+    admin_holds,
+    admin_reports,
+    apps,
+    bookmarks,
+    filters,
+    follow_requests,
+    instance_info,
+    markers,
+    media,
+    notifications,
+    preferences,
+    reports,
+    search,
+    statuses,
+    timelines,
+)
 from server.api.routing import api_app
 
 routes = [Mount("/api", app=api_app([
-    *admin_accounts.routes, *admin_domains.routes, *admin_reports.routes,
+    *apps.routes, *instance_info.routes, *preferences.routes, *filters.routes,
+    *markers.routes, *accounts.routes, *follow_requests.routes, *statuses.routes,
+    *media.routes, *bookmarks.routes, *timelines.routes, *notifications.routes,
+    *search.routes, *reports.routes,
+    *admin_accounts.routes, *admin_domains.routes, *admin_reports.routes, *admin_holds.routes,
 ]))]
