@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from federation.sanitize import sanitize_html
 from moderation.auto_hide import POLICY as REPORTS_POLICY
 from server.activitypub.context import Federation
 from server.services.posting import delete, release
@@ -10,6 +13,9 @@ from server.storage import inbound as inbound_store
 from server.storage import posts as post_store
 from server.storage.actors import get_actor
 from server.workers.inbound import InboundWorker
+
+NOTE_LENGTH = 500
+"""The longest note a moderator may leave on a decision (the author may read it)."""
 
 
 class NotWaiting(Exception):
@@ -67,3 +73,16 @@ async def decide_remote_hold(federation: Federation, held_id: int, *, approve: b
     if activity is None:
         return "the activity is no longer stored"
     return await InboundWorker(federation).apply_approved(activity)
+
+
+def held_activity_text(body: str) -> str:
+    """What a held remote post says, made safe to show (it is remote HTML)."""
+    try:
+        activity = json.loads(body)
+    except ValueError:
+        return ""
+    obj = activity.get("object") if isinstance(activity, dict) else None
+    if not isinstance(obj, dict):
+        return ""
+    parts = [obj.get("summary"), obj.get("content")]
+    return sanitize_html(" ".join(part for part in parts if isinstance(part, str)))

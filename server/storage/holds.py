@@ -10,6 +10,7 @@ from server.clock import now_text
 from server.storage import audit
 from server.storage.database import Database
 from server.storage.notifications import notify_in
+from server.storage.paging import IdWindow, fetch_window
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,14 @@ _HOLD = "id, post_id, policy, reason, created_at, decision, note"
 async def waiting(db: Database, *, limit: int = 100) -> list[Hold]:
     rows = await db.fetch_all(
         f"SELECT {_HOLD} FROM holds WHERE decision IS NULL ORDER BY id LIMIT ?", (limit,))
+    return [Hold(*row) for row in rows]
+
+
+async def page_holds(db: Database, window: IdWindow, *, waiting: bool) -> list[Hold]:
+    """Holds newest first, the waiting ones or those decided, for the admin API."""
+    rows = await fetch_window(
+        db, f"SELECT {_HOLD} FROM holds", key="id", window=window,
+        where=["decision IS NULL" if waiting else "decision IS NOT NULL"])
     return [Hold(*row) for row in rows]
 
 
@@ -151,6 +160,13 @@ class HeldActivity:
     reason: str
     created_at: str
     body: str
+    decision: str | None = None
+    note: str = ""
+
+
+_HELD = ("SELECT h.id, h.inbound_id, h.actor_uri, h.reason, h.created_at, i.body,"
+         " h.decision, h.note FROM held_activities h"
+         " JOIN inbound_activities i ON i.id = h.inbound_id")
 
 
 async def hold_inbound(db: Database, *, inbound_id: int, actor_uri: str, reason: str) -> None:
@@ -163,11 +179,22 @@ async def hold_inbound(db: Database, *, inbound_id: int, actor_uri: str, reason:
 
 
 async def waiting_inbound(db: Database, *, limit: int = 100) -> list[HeldActivity]:
-    rows = await db.fetch_all(
-        "SELECT h.id, h.inbound_id, h.actor_uri, h.reason, h.created_at, i.body"
-        " FROM held_activities h JOIN inbound_activities i ON i.id = h.inbound_id"
-        " WHERE h.decision IS NULL ORDER BY h.id LIMIT ?", (limit,))
+    rows = await db.fetch_all(f"{_HELD} WHERE h.decision IS NULL ORDER BY h.id LIMIT ?",
+                              (limit,))
     return [HeldActivity(*row) for row in rows]
+
+
+async def page_held_activities(db: Database, window: IdWindow, *, waiting: bool
+                               ) -> list[HeldActivity]:
+    rows = await fetch_window(
+        db, _HELD, key="h.id", window=window,
+        where=["h.decision IS NULL" if waiting else "h.decision IS NOT NULL"])
+    return [HeldActivity(*row) for row in rows]
+
+
+async def get_held_activity(db: Database, held_id: int) -> HeldActivity | None:
+    row = await db.fetch_one(f"{_HELD} WHERE h.id = ?", (held_id,))
+    return None if row is None else HeldActivity(*row)
 
 
 async def decide_inbound(db: Database, held_id: int, *, approve: bool, by_id: int | None,

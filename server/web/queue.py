@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
@@ -10,9 +9,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from federation.sanitize import sanitize_html
 from server.activitypub.context import Federation
-from server.services.holding import NotWaiting, decide_hold, decide_remote_hold
+from server.services.holding import (
+    NOTE_LENGTH,
+    NotWaiting,
+    decide_hold,
+    decide_remote_hold,
+    held_activity_text,
+)
 from server.storage import holds as hold_store
 from server.storage import posts as post_store
 from server.storage.actors import get_actor
@@ -20,8 +24,6 @@ from server.web.forms import FieldErrors, read_form, text_field
 from server.web.guards import require_moderator
 from server.web.state import db_of
 from server.web.templating import render
-
-NOTE_LENGTH = 500
 
 
 async def queue_page(request: Request, *, errors: FieldErrors | None = None,
@@ -33,7 +35,8 @@ async def queue_page(request: Request, *, errors: FieldErrors | None = None,
     post_ids = {item.post_id for item in held} | {alert.post_id for alert in alerts}
     posts = {i: await post_store.get_post(db, i) for i in post_ids}
     authors = {i: await get_actor(db, post.actor_id) for i, post in posts.items() if post}
-    remote = [(item, _remote_text(item.body)) for item in await hold_store.waiting_inbound(db)]
+    remote = [(item, held_activity_text(item.body))
+              for item in await hold_store.waiting_inbound(db)]
     return render(request, "admin/queue.html", {
         "held": held, "alerts": alerts, "posts": posts, "authors": authors, "remote": remote,
         "errors": errors or {},
@@ -70,19 +73,6 @@ def _decider(id_param: str, note_prefix: str,
         return RedirectResponse("/admin/queue", status_code=303)
 
     return handle
-
-
-def _remote_text(body: str) -> str:
-    """What a held remote post says, made safe to show (it is remote HTML)."""
-    try:
-        activity = json.loads(body)
-    except ValueError:
-        return ""
-    obj = activity.get("object") if isinstance(activity, dict) else None
-    if not isinstance(obj, dict):
-        return ""
-    parts = [obj.get("summary"), obj.get("content")]
-    return sanitize_html(" ".join(part for part in parts if isinstance(part, str)))
 
 
 async def alert_seen(request: Request) -> Response:
