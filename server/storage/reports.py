@@ -85,6 +85,14 @@ async def list_reports(db: Database) -> list[Report]:
     return [_report(row) for row in rows]
 
 
+async def reports_about(db: Database, target_id: int, *, limit: int = 100) -> list[Report]:
+    """The reports about one account, open or not, newest first (its moderation page)."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM reports WHERE target_actor_id = ? ORDER BY id DESC LIMIT ?",
+        (target_id, limit))
+    return [_report(row) for row in rows]
+
+
 async def open_queue(db: Database, *, limit: int = 100) -> list[Report]:
     """Open reports, welfare concerns first, then the oldest first."""
     rows = await db.fetch_all(

@@ -79,7 +79,7 @@ async def account_page(request: Request, *, errors: FieldErrors | None = None,
     target = await _target(request)
     until = await sanction_store.until_of(db, target.id)
     standing = until.standing(now_text())
-    reports = [r for r in await report_store.list_reports(db) if r.target_actor_id == target.id]
+    reports = await report_store.reports_about(db, target.id)
     report = row_id(request.query_params.get("report"))
     account = await account_store.get_account(db, target.id) if target.local else None
     return render(request, "admin/account.html", {
