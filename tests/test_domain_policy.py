@@ -18,7 +18,7 @@ from moderation.domains import (
     rejects_media,
 )
 from moderation.pipeline import Action, Decision, Pipeline
-from server.storage import audit
+from server.storage import audit, generations
 from server.storage import policy as policy_store
 from server.storage.database import Database, _migrations, _statements, migrate
 from server.storage.policy import DomainPolicy
@@ -163,9 +163,17 @@ async def test_other_processes_changes_show_within_the_staleness_bound(
     async with db.transaction() as tx:  # as the `kinhaven domain` command would, elsewhere
         await tx.execute("INSERT INTO domain_blocks (domain, severity, created_at)"
                          " VALUES ('bad.example', 'suspend', 'now')")
+        await tx.execute("INSERT INTO instance_settings (key, value) VALUES"
+                         " ('federation_mode', 'allowlist')")
     assert await policy_store.domain_policies(db, ["bad.example"]) == {}, "snapshot still fresh"
-    monkeypatch.setattr(policy_store, "SNAPSHOT_SECONDS", 0.0)
+    assert await policy_store.federation_mode(db, "open") == "open"
+    monkeypatch.setattr(generations, "STALE_SECONDS", 0.0)
     assert "bad.example" in await policy_store.domain_policies(db, ["bad.example"])
+    assert await policy_store.federation_mode(db, "open") == "allowlist"
+    async with db.transaction() as tx:  # the mode alone changes: no trigger counts it
+        await tx.execute("UPDATE instance_settings SET value = 'open'"
+                         " WHERE key = 'federation_mode'")
+    assert await policy_store.federation_mode(db, "allowlist") == "open"
 
 
 async def _actor(db: Database, uri: str, domain: str, *, local: bool = False) -> int:

@@ -27,7 +27,7 @@ class _Kept(Generic[T]):
     value: T
     checked_at: float
     version: int
-    stored_generation: str | None
+    stored: tuple[str | None, ...]
 
 
 @dataclass
@@ -39,8 +39,13 @@ class _PerDatabase(Generic[T]):
 
 
 class GenerationCache(Generic[T]):
-    def __init__(self, setting: str, build: Callable[[Database], Awaitable[T]]) -> None:
-        self._setting = setting
+    """`setting` is the trigger-kept counter; `also_watch` names further settings the
+    value is built from (the federation mode, say), so a change to one of them made by
+    another process is seen as soon as the counter's would be."""
+
+    def __init__(self, setting: str, build: Callable[[Database], Awaitable[T]], *,
+                 also_watch: tuple[str, ...] = ()) -> None:
+        self._settings = (setting, *also_watch)
         self._build = build
         self._states: WeakKeyDictionary[Database, _PerDatabase[T]] = WeakKeyDictionary()
 
@@ -59,11 +64,13 @@ class GenerationCache(Generic[T]):
             current = state.kept
             if current is not kept and current is not None and current.version == version:
                 return current.value  # another task rebuilt it while this one waited
-            stored = await db.fetch_value(
-                "SELECT value FROM instance_settings WHERE key = ?", (self._setting,))
-            stored = None if stored is None else str(stored)
-            if (current is not None and current.version == version and stored is not None
-                    and stored == current.stored_generation):
+            marks = ", ".join("?" for _ in self._settings)
+            values = {str(row[0]): str(row[1]) for row in await db.fetch_all(
+                f"SELECT key, value FROM instance_settings WHERE key IN ({marks})",
+                self._settings)}
+            stored = tuple(values.get(key) for key in self._settings)
+            if (current is not None and current.version == version and stored[0] is not None
+                    and stored == current.stored):
                 current.checked_at = time.monotonic()
                 return current.value
             value = await self._build(db)

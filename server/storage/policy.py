@@ -3,11 +3,8 @@ moderation pipeline's decisions."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from weakref import WeakKeyDictionary
+from dataclasses import dataclass, replace
 
 from moderation.domains import (
     FEDERATION_MODES,
@@ -20,11 +17,11 @@ from moderation.domains import (
 from server.clock import now_text
 from server.storage import audit
 from server.storage.database import Database, Transaction
+from server.storage.generations import GenerationCache
 
-SNAPSHOT_SECONDS = 2.0
 GENERATION_SETTING = "domain_policy_generation"
-"""How stale the in-memory copy of domain policy may get when another process (the
-`kinhaven domain` command) changes it; changes made in this process apply at once."""
+"""Bumped by triggers on every change to the domain tables, whoever makes it (the
+`kinhaven domain` command in another process included)."""
 FEDERATION_MODE_SETTING = "federation_mode"
 REJECT_MEDIA = "reject-media"
 """The command line's word for a policy of severity noop that rejects media."""
@@ -53,24 +50,13 @@ class DomainAllow:
     created_at: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Snapshot:
     blocks: dict[str, DomainPolicy]
     allows: frozenset[str]
     mode: str | None
-    taken_at: float
-    stored_generation: str | None
-    """The database's change counter when this copy was read (bumped by triggers)."""
 
 
-@dataclass
-class _State:
-    snapshot: _Snapshot | None = None
-    generation: int = 0
-    reading: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-_states: WeakKeyDictionary[Database, _State] = WeakKeyDictionary()
 _COLUMNS = ("domain, severity, reject_media, reject_reports, force_sensitive, public_comment,"
             " private_comment, obfuscate, created_at")
 
@@ -80,39 +66,28 @@ def _policy(row: Sequence[object]) -> DomainPolicy:
                         str(row[5]), str(row[6]), bool(row[7]), str(row[8]))
 
 
+async def _read_snapshot(db: Database) -> _Snapshot:
+    blocks = {str(row[0]): _policy(row)
+              for row in await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks")}
+    allows = frozenset(str(row[0]) for row in await db.fetch_all(
+        "SELECT domain FROM domain_allows"))
+    mode = await db.fetch_value("SELECT value FROM instance_settings WHERE key = ?",
+                                (FEDERATION_MODE_SETTING,))
+    return _Snapshot(blocks, allows, None if mode is None else str(mode))
+
+
+_SNAPSHOTS = GenerationCache(GENERATION_SETTING, _read_snapshot,
+                             also_watch=(FEDERATION_MODE_SETTING,))
+"""Checked on every inbound request and delivery, so policy is answered from a copy of
+both tables (thousands of rows are a few hundred kilobytes) rather than a query."""
+
+
 async def _snapshot(db: Database) -> _Snapshot:
-    """Checked on every inbound request and delivery, so it answers from a snapshot of
-    both tables (thousands of rows are a few hundred kilobytes) rather than a query."""
-    state = _states.setdefault(db, _State())
-    snapshot = state.snapshot
-    if snapshot is not None and time.monotonic() - snapshot.taken_at <= SNAPSHOT_SECONDS:
-        return snapshot
-    async with state.reading:  # one reader at a time; the others use what it read
-        if state.snapshot is not None and state.snapshot is not snapshot:
-            return state.snapshot
-        generation = state.generation
-        settings = {str(row[0]): str(row[1]) for row in await db.fetch_all(
-            "SELECT key, value FROM instance_settings WHERE key IN (?, ?)",
-            (GENERATION_SETTING, FEDERATION_MODE_SETTING))}
-        stored, mode = settings.get(GENERATION_SETTING), settings.get(FEDERATION_MODE_SETTING)
-        if (snapshot is not None and stored is not None
-                and (stored, mode) == (snapshot.stored_generation, snapshot.mode)):
-            snapshot.taken_at = time.monotonic()  # nothing changed anywhere: keep the copy
-            return snapshot
-        blocks = {str(row[0]): _policy(row)
-                  for row in await db.fetch_all(f"SELECT {_COLUMNS} FROM domain_blocks")}
-        allows = frozenset(str(row[0]) for row in await db.fetch_all(
-            "SELECT domain FROM domain_allows"))
-        snapshot = _Snapshot(blocks, allows, mode, time.monotonic(), stored)
-        if state.generation == generation:  # a write while we read: the next call reads again
-            state.snapshot = snapshot
-        return snapshot
+    return await _SNAPSHOTS.get(db)
 
 
 def _invalidate(db: Database) -> None:
-    state = _states.setdefault(db, _State())
-    state.snapshot = None
-    state.generation += 1
+    _SNAPSHOTS.changed(db)
 
 
 async def domain_policies(db: Database, domains: Sequence[str]) -> dict[str, DomainPolicy]:
