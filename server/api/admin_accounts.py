@@ -21,7 +21,7 @@ from moderation.accounts import SanctionInvalid
 from server.api.auth import Caller, require_moderator
 from server.api.entities import admin_account_json
 from server.api.errors import ApiError, not_found, validation_failed
-from server.api.paging import link_header, read_id, read_window
+from server.api.paging import paged_json, read_id, read_window
 from server.api.params import Params, read_params
 from server.api.responses import api_json
 from server.api.routing import record_id
@@ -80,8 +80,7 @@ async def _listing(request: Request, chosen: DirectoryFilter, params: Params) ->
         actor = await get_actor(db, actor_id)
         if actor is not None:
             entities.append(await admin_account_json(db, instance, actor))
-    return api_json(entities, headers=link_header(request, instance.urls.base, window, ids,
-                                                  keep=KEPT_FILTERS))
+    return paged_json(request, entities, window, ids, keep=KEPT_FILTERS)
 
 
 async def list_v1(request: Request) -> Response:

@@ -19,8 +19,8 @@ from starlette.routing import Route
 from moderation.domains import LIMIT, NOOP, SUSPEND, InvalidDomain, covers, normalize_domain
 from server.api.auth import Caller, require_moderator
 from server.api.entities import JSON, timestamp
-from server.api.errors import ApiError, not_found, validation_failed
-from server.api.paging import link_header, read_window
+from server.api.errors import ApiError, or_not_found, validation_failed
+from server.api.paging import paged_json, read_window
 from server.api.params import Params, read_params
 from server.api.responses import api_json
 from server.api.routing import record_id
@@ -119,15 +119,12 @@ async def list_blocks(request: Request) -> Response:
     await require_moderator(request, READ_BLOCKS)
     window = read_window(await read_params(request))
     blocks = await records.page_blocks(db_of(request), window)
-    return api_json([block_json(block) for block in blocks], headers=link_header(
-        request, instance_of(request).urls.base, window, [block.id for block in blocks]))
+    return paged_json(request, [block_json(block) for block in blocks], window,
+                      [block.id for block in blocks])
 
 
 async def _find_block(request: Request) -> NumberedBlock:
-    block = await records.get_block(db_of(request), record_id(request))
-    if block is None:
-        raise not_found()
-    return block
+    return or_not_found(await records.get_block(db_of(request), record_id(request)))
 
 
 async def show_block(request: Request) -> Response:
@@ -170,15 +167,12 @@ async def list_allows(request: Request) -> Response:
     await require_moderator(request, READ_ALLOWS)
     window = read_window(await read_params(request))
     allows = await records.page_allows(db_of(request), window)
-    return api_json([allow_json(allow) for allow in allows], headers=link_header(
-        request, instance_of(request).urls.base, window, [allow.id for allow in allows]))
+    return paged_json(request, [allow_json(allow) for allow in allows], window,
+                      [allow.id for allow in allows])
 
 
 async def _find_allow(request: Request) -> NumberedAllow:
-    allow = await records.get_allow(db_of(request), record_id(request))
-    if allow is None:
-        raise not_found()
-    return allow
+    return or_not_found(await records.get_allow(db_of(request), record_id(request)))
 
 
 async def show_allow(request: Request) -> Response:

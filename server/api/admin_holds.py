@@ -23,8 +23,8 @@ from moderation.auto_hide import POLICY as REPORTS_POLICY
 from server.activitypub.context import Federation
 from server.api.auth import require_moderator
 from server.api.entities import JSON, admin_account_json, status_json, timestamp
-from server.api.errors import ApiError, not_found, validation_failed
-from server.api.paging import link_header, read_window
+from server.api.errors import ApiError, or_not_found, validation_failed
+from server.api.paging import paged_json, read_window
 from server.api.params import Params, read_params
 from server.api.responses import api_json
 from server.api.routing import record_id
@@ -108,16 +108,12 @@ async def list_holds(request: Request) -> Response:
     params = await read_params(request)
     window = read_window(params)
     holds = await hold_store.page_holds(db_of(request), window, waiting=not _decided(params))
-    return api_json([await _hold_json(request, hold) for hold in holds], headers=link_header(
-        request, instance_of(request).urls.base, window, [hold.id for hold in holds],
-        keep=("decided",)))
+    return paged_json(request, [await _hold_json(request, hold) for hold in holds], window,
+                      [hold.id for hold in holds], keep=("decided",))
 
 
 async def _find_hold(request: Request) -> Hold:
-    hold = await hold_store.get_hold(db_of(request), record_id(request))
-    if hold is None:
-        raise not_found()
-    return hold
+    return or_not_found(await hold_store.get_hold(db_of(request), record_id(request)))
 
 
 async def show_hold(request: Request) -> Response:
@@ -131,16 +127,12 @@ async def list_held_activities(request: Request) -> Response:
     window = read_window(params)
     held = await hold_store.page_held_activities(db_of(request), window,
                                                  waiting=not _decided(params))
-    return api_json([await _held_activity_json(request, item) for item in held],
-                    headers=link_header(request, instance_of(request).urls.base, window,
-                                        [item.id for item in held], keep=("decided",)))
+    return paged_json(request, [await _held_activity_json(request, item) for item in held],
+                      window, [item.id for item in held], keep=("decided",))
 
 
 async def _find_held_activity(request: Request) -> HeldActivity:
-    held = await hold_store.get_held_activity(db_of(request), record_id(request))
-    if held is None:
-        raise not_found()
-    return held
+    return or_not_found(await hold_store.get_held_activity(db_of(request), record_id(request)))
 
 
 async def show_held_activity(request: Request) -> Response:

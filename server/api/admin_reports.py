@@ -17,8 +17,8 @@ from starlette.routing import Route
 
 from server.api.auth import require_moderator
 from server.api.entities import JSON, admin_account_json, status_json, timestamp
-from server.api.errors import not_found
-from server.api.paging import link_header, read_id, read_window
+from server.api.errors import or_not_found
+from server.api.paging import paged_json, read_id, read_window
 from server.api.params import read_params
 from server.api.responses import api_json
 from server.api.routing import record_id
@@ -90,10 +90,7 @@ def _builder(request: Request) -> _Reports:
 
 
 async def _find(request: Request) -> Report:
-    report = await report_store.get_report(db_of(request), record_id(request))
-    if report is None:
-        raise not_found()
-    return report
+    return or_not_found(await report_store.get_report(db_of(request), record_id(request)))
 
 
 async def list_reports(request: Request) -> Response:
@@ -105,9 +102,8 @@ async def list_reports(request: Request) -> Response:
         reporter_id=read_id(params, "account_id"),
         target_id=read_id(params, "target_account_id"))
     builder = _builder(request)
-    return api_json([await builder.entity(report) for report in reports], headers=link_header(
-        request, instance_of(request).urls.base, window, [report.id for report in reports],
-        keep=FILTERS))
+    return paged_json(request, [await builder.entity(report) for report in reports], window,
+                      [report.id for report in reports], keep=FILTERS)
 
 
 async def show_report(request: Request) -> Response:

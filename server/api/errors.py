@@ -6,7 +6,9 @@ no handler builds an error response itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 INVALID_TOKEN = "The access token is invalid"  # noqa: S105 (a message, not a secret)
 OUTSIDE_SCOPES = "This action is outside the authorized scopes"
@@ -34,6 +36,13 @@ class ApiError(Exception):
 
 def not_found() -> ApiError:
     return ApiError(404, RECORD_NOT_FOUND)
+
+
+def or_not_found(record: T | None) -> T:
+    """The record a handler looked up, or Mastodon's 404 when there is none."""
+    if record is None:
+        raise not_found()
+    return record
 
 
 def validation_failed(problem: str, extra: dict[str, Any] | None = None) -> ApiError:

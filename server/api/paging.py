@@ -10,13 +10,17 @@ previous (newer) one with `min_id` set to the first, whenever the page was not e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from server.api.errors import validation_failed
 from server.api.params import Params
+from server.api.responses import api_json
 from server.storage.paging import LARGEST_ID, IdWindow
+from server.web.state import instance_of
 
 ADMIN_LIMIT = 40
 MAX_LIMIT = 200
@@ -62,3 +66,10 @@ def link_header(request: Request, base_url: str, window: IdWindow, ids: Sequence
     if ids:
         links.append(f'<{url}?{urlencode([*kept, ("min_id", ids[0])])}>; rel="prev"')
     return {"Link": ", ".join(links)} if links else {}
+
+
+def paged_json(request: Request, entities: list[Any], window: IdWindow, ids: Sequence[int],
+               *, keep: Sequence[str] = ()) -> Response:
+    """A list answer: the page's entities, and the `Link` header to the pages beside it."""
+    return api_json(entities, headers=link_header(
+        request, instance_of(request).urls.base, window, ids, keep=keep))
