@@ -12,6 +12,7 @@ from server.api import (
     admin_reports,
     apps,
     bookmarks,
+    compat,
     filters,
     follow_requests,
     instance_info,
@@ -30,7 +31,7 @@ API_ROUTES = [
     *apps.routes, *instance_info.routes, *preferences.routes, *filters.routes,
     *markers.routes, *accounts.routes, *follow_requests.routes, *statuses.routes,
     *media.routes, *bookmarks.routes, *timelines.routes, *notifications.routes,
-    *search.routes, *reports.routes,
+    *search.routes, *reports.routes, *compat.routes,
     *admin_accounts.routes, *admin_domains.routes, *admin_reports.routes, *admin_holds.routes,
 ]
 """Every route under `/api`, for the mount below and for the tests that walk them all."""
