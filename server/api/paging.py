@@ -52,7 +52,7 @@ def read_window(params: Params, *, default: int = ADMIN_LIMIT,
                     since_id=read_id(params, "since_id"), min_id=read_id(params, "min_id"))
 
 
-def link_header(request: Request, base_url: str, window: IdWindow, ids: Sequence[int],
+def link_header(request: Request, base_url: str, window: IdWindow, ids: Sequence[int | str],
                 *, keep: Sequence[str] = ()) -> dict[str, str]:
     """The `Link` header for a page showing `ids` (newest first), as a headers dict
     (empty when there is nothing to link to). `keep` names the query parameters (the
@@ -68,7 +68,8 @@ def link_header(request: Request, base_url: str, window: IdWindow, ids: Sequence
     return {"Link": ", ".join(links)} if links else {}
 
 
-def paged_json(request: Request, entities: list[Any], window: IdWindow, ids: Sequence[int],
+def paged_json(request: Request, entities: list[Any], window: IdWindow,
+               ids: Sequence[int | str],
                *, keep: Sequence[str] = ()) -> Response:
     """A list answer: the page's entities, and the `Link` header to the pages beside it."""
     return api_json(entities, headers=link_header(

@@ -9,7 +9,7 @@ the list has ended, and the next page starts after the last post shown (never OF
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
 
 from server.storage.database import Database, Row
@@ -78,50 +78,109 @@ async def _keeps(filters: ReaderFilter, row: Row, *also_from: str) -> bool:
 async def _by_id(
     db: Database, reader: Reader, place: Place, where: str, params: list[object],
     max_id: int | None, *, limit: int = PAGE_SIZE, index: str = "",
+    since_id: int | None = None, min_id: int | None = None, only_media: bool = False,
 ) -> Page:
-    """Walk posts by id downwards under `where` (plus the visibility rules)."""
+    """Walk posts by id under `where` (plus the visibility rules): downwards from
+    `max_id` and no lower than `since_id`, or (`min_id`) upwards from just after it, the
+    page then turned round so it is newest first like the others."""
     clause, clause_params = visible_clause(reader, place)
     filters = await ReaderFilter.load(db, reader)
+    if only_media:
+        where += " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.post_id = p.id)"
+    upward = min_id is not None
     kept: list[Entry] = []
-    cursor = max_id
+    cursor = min_id if upward else max_id
+    fixed, fixed_params = "", []
+    if upward and max_id is not None:
+        fixed, fixed_params = " AND p.id < ?", [max_id]
+    elif not upward and since_id is not None:
+        fixed, fixed_params = " AND p.id > ?", [since_id]
     for _ in range(MAX_SCANS):
-        bound = "" if cursor is None else " AND p.id < ?"
+        bound = "" if cursor is None else (" AND p.id > ?" if upward else " AND p.id < ?")
         rows = await db.fetch_all(
             f"SELECT {_SELECT} FROM posts p{index} JOIN actors a ON a.id = p.actor_id"
             " LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
-            f" WHERE {where} AND {clause}{bound} ORDER BY p.id DESC LIMIT ?",
-            [*params, *clause_params, *([] if cursor is None else [cursor]), limit + 1],
+            f" WHERE {where} AND {clause}{bound}{fixed}"
+            f" ORDER BY p.id {'ASC' if upward else 'DESC'} LIMIT ?",
+            [*params, *clause_params, *([] if cursor is None else [cursor]), *fixed_params,
+             limit + 1],
         )
         for row in rows:
             if await _keeps(filters, row):
                 if len(kept) == limit:
-                    return Page(kept, str(kept[-1].post.id))
+                    return _turned(kept, upward, str(kept[-1].post.id))
                 kept.append(Entry(_post(row)))
         if len(rows) <= limit:
-            return Page(kept, None)
+            return _turned(kept, upward, None)
         cursor = int(rows[-1]["id"])
-    return Page(kept, str(cursor))
+    return _turned(kept, upward, str(cursor))
 
 
-async def community(db: Database, reader: Reader, max_id: int | None) -> Page:
+def _turned(kept: list[Entry], upward: bool, next_max_id: str | None) -> Page:
+    """A page newest first; one read upwards has no "older" cursor to offer."""
+    return Page(kept[::-1], None) if upward else Page(kept, next_max_id)
+
+
+async def community(db: Database, reader: Reader, max_id: int | None, *,
+                    limit: int = PAGE_SIZE, since_id: int | None = None,
+                    min_id: int | None = None, only_media: bool = False) -> Page:
     return await _by_id(db, reader, Place.COMMUNITY, "p.local = 1", [], max_id,
-                        index=" INDEXED BY posts_local_id")
+                        index=" INDEXED BY posts_local_id", limit=limit, since_id=since_id,
+                        min_id=min_id, only_media=only_media)
 
 
-async def federated(db: Database, reader: Reader, max_id: int | None) -> Page:
-    return await _by_id(db, reader, Place.FEDERATED, "p.visibility = 'public'", [], max_id,
-                        index=" INDEXED BY posts_visibility")
+async def federated(db: Database, reader: Reader, max_id: int | None, *,
+                    limit: int = PAGE_SIZE, since_id: int | None = None,
+                    min_id: int | None = None, only_remote: bool = False,
+                    only_media: bool = False) -> Page:
+    """Public posts from here and elsewhere; `only_remote` leaves ours out."""
+    where = "p.visibility = 'public'" + (" AND p.local = 0" if only_remote else "")
+    return await _by_id(db, reader, Place.FEDERATED, where, [], max_id,
+                        index=" INDEXED BY posts_visibility", limit=limit, since_id=since_id,
+                        min_id=min_id, only_media=only_media)
 
 
-async def tagged(db: Database, reader: Reader, tag: str, max_id: int | None) -> Page:
-    return await _by_id(
-        db, reader, Place.TAG,
-        "p.id IN (SELECT post_id FROM post_tags WHERE tag = ?)", [tag.lower()], max_id,
-    )
+async def tagged(db: Database, reader: Reader, tag: str, max_id: int | None, *,
+                 limit: int = PAGE_SIZE, since_id: int | None = None,
+                 min_id: int | None = None, any_of: Sequence[str] = (),
+                 all_of: Sequence[str] = (), none_of: Sequence[str] = (),
+                 local_only: bool = False, only_media: bool = False) -> Page:
+    """Posts carrying `tag` (or one of `any_of`); with the API's filters, also every tag
+    of `all_of`, none of `none_of`, and (`local_only`) only posts written here."""
+    tags = list(dict.fromkeys(t.lower() for t in (tag, *any_of)))
+    where = [f"p.id IN (SELECT post_id FROM post_tags WHERE tag IN ({_marks(tags)}))"]
+    params: list[object] = [*tags]
+    for each in all_of:
+        where.append("p.id IN (SELECT post_id FROM post_tags WHERE tag = ?)")
+        params.append(each.lower())
+    if none_of:
+        where.append(f"p.id NOT IN (SELECT post_id FROM post_tags WHERE tag IN"
+                     f" ({_marks(none_of)}))")
+        params += [each.lower() for each in none_of]
+    if local_only:
+        where.append("p.local = 1")
+    return await _by_id(db, reader, Place.TAG, " AND ".join(where), params, max_id,
+                        limit=limit, since_id=since_id, min_id=min_id, only_media=only_media)
 
 
-async def profile(db: Database, reader: Reader, actor_id: int, max_id: int | None) -> Page:
-    return await _by_id(db, reader, Place.PROFILE, "p.actor_id = ?", [actor_id], max_id)
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+async def boost_uris(db: Database, boost_ids: Sequence[int]) -> dict[int, str]:
+    """The Announce ids of boosts, for showing a boost as a status of its own."""
+    if not boost_ids:
+        return {}
+    rows = await db.fetch_all(
+        f"SELECT id, uri FROM boosts WHERE id IN ({_marks(boost_ids)})", list(boost_ids))
+    return {int(row[0]): str(row[1]) for row in rows}
+
+
+async def profile(db: Database, reader: Reader, actor_id: int, max_id: int | None, *,
+                  limit: int = PAGE_SIZE, since_id: int | None = None,
+                  min_id: int | None = None) -> Page:
+    return await _by_id(db, reader, Place.PROFILE, "p.actor_id = ?", [actor_id], max_id,
+                        limit=limit, since_id=since_id, min_id=min_id)
 
 
 async def visible_post(db: Database, reader: Reader, post_id: int) -> Post | None:
@@ -215,49 +274,85 @@ def _bound(cursor: HomeCursor | None, kind: str, stamp: str, row_id: str
     return (f" AND {stamp} < ?" if kind > cursor.kind else f" AND {stamp} <= ?"), [cursor.stamp]
 
 
+def _above(cursor: HomeCursor | None, kind: str, stamp: str, row_id: str
+           ) -> tuple[str, list[object]]:
+    """`(stamp, kind, id) > cursor`, the mirror of `_bound`."""
+    if cursor is None:
+        return "", []
+    if cursor.kind == kind:
+        return (f" AND {stamp} >= ? AND NOT ({stamp} = ? AND {row_id} <= ?)",
+                [cursor.stamp, cursor.stamp, cursor.id])
+    return (f" AND {stamp} >= ?" if kind > cursor.kind else f" AND {stamp} > ?"), [cursor.stamp]
+
+
 async def _walk(
     fetch: Callable[[HomeCursor | None], Awaitable[list[Row]]],
     key: Callable[[Row], HomeCursor],
     keep: Callable[[Row], Awaitable[bool]],
     entry: Callable[[Row], Entry],
     cursor: HomeCursor | None,
+    limit: int = PAGE_SIZE,
 ) -> tuple[list[Entry], bool]:
-    """Up to PAGE_SIZE kept entries after `cursor`; and whether the list may go on."""
+    """Up to `limit` kept entries after `cursor`; and whether the list may go on."""
     kept: list[Entry] = []
     for _ in range(MAX_SCANS):
         rows = await fetch(cursor)
         for row in rows:
             if await keep(row):
                 kept.append(entry(row))
-                if len(kept) == PAGE_SIZE:
+                if len(kept) == limit:
                     return kept, True
-        if len(rows) < PAGE_SIZE:
+        if len(rows) < limit:
             return kept, False
         cursor = key(rows[-1])
     return kept, True
 
 
+@dataclass(frozen=True)
+class HomeWindow:
+    """A page of the home timeline as the client API asks for it: below `below`, above
+    `above`, or (`after`) the entries just after that one, oldest first then turned."""
+
+    limit: int = PAGE_SIZE
+    below: HomeCursor | None = None
+    above: HomeCursor | None = None
+    after: HomeCursor | None = None
+
+
 async def home(db: Database, reader: Reader, max_id: str | None) -> Page:
+    return await home_window(db, reader, HomeWindow(below=HomeCursor.parse(max_id)))
+
+
+async def home_window(db: Database, reader: Reader, window: HomeWindow) -> Page:
     assert reader.actor_id is not None
     viewer = reader.actor_id
-    cursor = HomeCursor.parse(max_id)
+    limit = window.limit
+    upward = window.after is not None
+    order = "ASC" if upward else "DESC"
     filters = await ReaderFilter.load(db, reader)
     clause, clause_params = visible_clause(reader, Place.HOME)
 
+    def bounds(moving: HomeCursor | None, kind: str, stamp: str, row_id: str
+               ) -> tuple[str, list[object]]:
+        low, high = (moving, window.below) if upward else (window.above, moving)
+        top, top_params = _bound(high, kind, stamp, row_id)
+        bottom, bottom_params = _above(low, kind, stamp, row_id)
+        return top + bottom, [*top_params, *bottom_params]
+
     async def fetch_posts(after: HomeCursor | None) -> list[Row]:
-        bound, bound_params = _bound(after, "p", "p.created_at", "p.id")
+        bound, bound_params = bounds(after, "p", "p.created_at", "p.id")
         return await db.fetch_all(
             # Walking arrival order finds the newest posts of active people at once; the
             # planner would otherwise gather every post of everyone followed and sort.
             f"SELECT {_SELECT} FROM posts p INDEXED BY posts_created"
             " JOIN actors a ON a.id = p.actor_id LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
             f" WHERE p.actor_id IN ({_FOLLOWED} UNION ALL SELECT ?)"
-            f" AND {clause}{bound} ORDER BY p.created_at DESC, p.id DESC LIMIT ?",
-            [viewer, viewer, *clause_params, *bound_params, PAGE_SIZE],
+            f" AND {clause}{bound} ORDER BY p.created_at {order}, p.id {order} LIMIT ?",
+            [viewer, viewer, *clause_params, *bound_params, limit],
         )
 
     async def fetch_boosts(after: HomeCursor | None) -> list[Row]:
-        bound, bound_params = _bound(after, "b", "bo.created_at", "bo.id")
+        bound, bound_params = bounds(after, "b", "bo.created_at", "bo.id")
         booster, booster_params = relations_clause(reader, "bo.actor_id")
         return await db.fetch_all(
             f"SELECT {_SELECT}, bo.id AS boost_id, bo.actor_id AS booster_id,"
@@ -267,8 +362,8 @@ async def home(db: Database, reader: Reader, max_id: str | None) -> Page:
             " JOIN actors ba ON ba.id = bo.actor_id"
             " LEFT JOIN accounts bac ON bac.actor_id = bo.actor_id"
             f" WHERE bo.actor_id IN ({_FOLLOWED}) AND {clause} AND {booster}{bound}"
-            " ORDER BY bo.created_at DESC, bo.id DESC LIMIT ?",
-            [viewer, *clause_params, *booster_params, *bound_params, PAGE_SIZE],
+            f" ORDER BY bo.created_at {order}, bo.id {order} LIMIT ?",
+            [viewer, *clause_params, *booster_params, *bound_params, limit],
         )
 
     def post_key(row: Row) -> HomeCursor:
@@ -283,23 +378,37 @@ async def home(db: Database, reader: Reader, max_id: str | None) -> Page:
     async def keep_boost(row: Row) -> bool:
         return await _keeps(filters, row, row["booster_domain"])
 
+    start = window.after if upward else window.below
     posts, more_posts = await _walk(
         fetch_posts, post_key, keep_post,
-        lambda row: Entry(_post(row), sort_key=str(post_key(row))), cursor)
+        lambda row: Entry(_post(row), sort_key=str(post_key(row))), start, limit)
     boosts, more_boosts = await _walk(
         fetch_boosts, boost_key, keep_boost,
         lambda row: Entry(_post(row), int(row["booster_id"]), int(row["boost_id"]),
-                          str(boost_key(row))), cursor)
-    merged = sorted([*posts, *boosts], key=lambda e: _order(e.sort_key), reverse=True)
-    page = merged[:PAGE_SIZE]
-    more = more_posts or more_boosts or len(merged) > PAGE_SIZE
+                          str(boost_key(row))), start, limit)
+    merged = sorted([*posts, *boosts], key=lambda e: _order(e.sort_key), reverse=not upward)
+    page = merged[:limit]
+    more = more_posts or more_boosts or len(merged) > limit
+    if upward:
+        page.reverse()
     entries: list[Entry] = []
     seen: set[int] = set()
     for item in page:
         if item.post.id not in seen:
             seen.add(item.post.id)
             entries.append(item)
-    return Page(entries, page[-1].sort_key if more and page else None)
+    return Page(entries, page[-1].sort_key if more and page and not upward else None)
+
+
+async def home_cursor(db: Database, kind: str, entry_id: int) -> HomeCursor:
+    """Where an entry of the home timeline sits (`kind` 'p' for a post, 'b' for a boost),
+    so a client may page by the ids it was shown. An id that is gone sits just above the
+    nearest one below it, as it did while it was there."""
+    table = "posts" if kind == "p" else "boosts"
+    stamp = await db.fetch_value(
+        f"SELECT created_at FROM {table} WHERE id <= ? ORDER BY id DESC LIMIT 1", (entry_id,))
+    return HomeCursor(str(stamp) if stamp is not None else "0000-00-00T00:00:00Z", kind,
+                      entry_id)
 
 
 def _order(sort_key: str) -> tuple[str, str, int]:
