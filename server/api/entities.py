@@ -11,6 +11,8 @@ pages show them, so a client never contacts another server for them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from server.clock import from_text, to_text
@@ -18,13 +20,15 @@ from server.instance import Instance
 from server.media.proxy import proxy_path
 from server.media.store import media_url
 from server.storage import accounts as account_store
+from server.storage import bookmarks as bookmark_store
 from server.storage import follows as follow_store
 from server.storage import holds as hold_store
+from server.storage import interactions, sanctions
 from server.storage import posts as post_store
-from server.storage import sanctions
 from server.storage.accounts import Account
 from server.storage.actors import Actor, get_actor
 from server.storage.database import Database
+from server.storage.interactions import Boost
 from server.storage.media import Attachment, attachments_for
 from server.storage.posts import Post
 
@@ -158,21 +162,77 @@ def media_json(instance: Instance, attachment: Attachment) -> JSON:
     }
 
 
-async def status_json(db: Database, instance: Instance, post: Post) -> JSON:
-    """Mastodon's Status, without what Kinhaven does not count for clients yet
-    (boosts, favourites, replies: zero; mentions and tags: empty)."""
-    author = await get_actor(db, post.actor_id)
-    assert author is not None  # a post's actor is deleted with it
-    parent = None if post.in_reply_to_id is None else await post_store.get_post(
-        db, post.in_reply_to_id)
-    media = (await attachments_for(db, [post.id])).get(post.id, [])
-    return {
+@dataclass
+class _PageFacts:
+    """What a page of Statuses shows besides the posts, each read once for the page."""
+
+    authors: dict[int, JSON] = field(default_factory=dict)
+    parents: dict[int, Post] = field(default_factory=dict)
+    media: dict[int, list[Attachment]] = field(default_factory=dict)
+    mentions: dict[int, list[JSON]] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    likes: dict[int, int] = field(default_factory=dict)
+    boosts: dict[int, int] = field(default_factory=dict)
+    replies: dict[int, int] = field(default_factory=dict)
+    liked: set[int] = field(default_factory=set)
+    boosted: set[int] = field(default_factory=set)
+    saved: set[int] = field(default_factory=set)
+
+
+async def _account_of(db: Database, instance: Instance, facts: _PageFacts, actor_id: int
+                      ) -> JSON:
+    if actor_id not in facts.authors:
+        actor = await get_actor(db, actor_id)
+        assert actor is not None  # a post's actor is deleted with it
+        facts.authors[actor_id] = await account_json(db, instance, actor)
+    return facts.authors[actor_id]
+
+
+def mention_json(actor: Actor) -> JSON:
+    """Mastodon's Status::Mention."""
+    return {"id": str(actor.id), "username": actor.username,
+            "acct": actor.username if actor.local else actor.handle,
+            "url": actor.url or actor.uri}
+
+
+async def _page_facts(db: Database, posts: Sequence[Post], viewer: Actor | None
+                      ) -> _PageFacts:
+    ids = [post.id for post in posts]
+    parent_ids = [post.in_reply_to_id for post in posts if post.in_reply_to_id is not None]
+    mentioned = await post_store.mentions_of(db, ids)
+    people: dict[int, JSON] = {}
+    for actor_id in {i for found in mentioned.values() for i in found}:
+        actor = await get_actor(db, actor_id)
+        if actor is not None:
+            people[actor_id] = mention_json(actor)
+    facts = _PageFacts(
+        parents=await post_store.posts_by_ids(db, parent_ids),
+        media=await attachments_for(db, ids),
+        mentions={post_id: [people[i] for i in found if i in people]
+                  for post_id, found in mentioned.items()},
+        tags=await post_store.tags_for(db, ids),
+        likes=await interactions.counts_for(db, "like", ids),
+        boosts=await interactions.counts_for(db, "boost", ids),
+        replies=await post_store.reply_counts(db, ids),
+    )
+    if viewer is not None:
+        facts.liked = await interactions.done_by(db, "like", viewer.id, ids)
+        facts.boosted = await interactions.done_by(db, "boost", viewer.id, ids)
+        facts.saved = await bookmark_store.bookmarked(db, viewer.id, ids)
+    return facts
+
+
+async def _one_status(db: Database, instance: Instance, post: Post, facts: _PageFacts,
+                      viewer: Actor | None) -> JSON:
+    parent = None if post.in_reply_to_id is None else facts.parents.get(post.in_reply_to_id)
+    base = instance.urls.base
+    status: JSON = {
         "id": str(post.id),
         "uri": post.uri,
         "url": post.url or post.uri,
         "created_at": timestamp(post.published_at),
         "edited_at": timestamp(post.edited_at),
-        "account": await account_json(db, instance, author),
+        "account": await _account_of(db, instance, facts, post.actor_id),
         "content": post.content_html,
         "visibility": VISIBILITY.get(post.visibility, "direct"),
         "kinhaven_visibility": post.visibility,
@@ -181,15 +241,82 @@ async def status_json(db: Database, instance: Instance, post: Post) -> JSON:
         "language": post.language,
         "in_reply_to_id": None if parent is None else str(parent.id),
         "in_reply_to_account_id": None if parent is None else str(parent.actor_id),
-        "media_attachments": [media_json(instance, item) for item in media],
-        "mentions": [],
-        "tags": [],
+        "media_attachments": [media_json(instance, item)
+                              for item in facts.media.get(post.id, [])],
+        "mentions": facts.mentions.get(post.id, []),
+        "tags": [{"name": tag, "url": f"{base}/tags/{tag}"}
+                 for tag in facts.tags.get(post.id, [])],
         "emojis": [],
-        "reblogs_count": 0,
-        "favourites_count": 0,
-        "replies_count": 0,
+        "reblogs_count": facts.boosts.get(post.id, 0),
+        "favourites_count": facts.likes.get(post.id, 0),
+        "replies_count": facts.replies.get(post.id, 0),
         "reblog": None,
         "poll": None,
         "card": None,
         "application": None,
     }
+    if viewer is not None:
+        status.update({
+            "favourited": post.id in facts.liked,
+            "reblogged": post.id in facts.boosted,
+            "bookmarked": post.id in facts.saved,
+            "muted": False,
+            "pinned": False,
+        })
+    return status
+
+
+async def statuses_json(db: Database, instance: Instance, posts: Sequence[Post], *,
+                        viewer: Actor | None = None) -> list[JSON]:
+    """Mastodon's Statuses for a page of posts, in their order, with a fixed number of
+    queries for the page. With a `viewer`, each says whether they liked, boosted or
+    bookmarked it; without one those fields are left out, as Mastodon leaves them out
+    for anonymous readers."""
+    facts = await _page_facts(db, posts, viewer)
+    return [await _one_status(db, instance, post, facts, viewer) for post in posts]
+
+
+async def status_json(db: Database, instance: Instance, post: Post, *,
+                      viewer: Actor | None = None) -> JSON:
+    """Mastodon's Status for one post (see `statuses_json`)."""
+    return (await statuses_json(db, instance, [post], viewer=viewer))[0]
+
+
+BOOST_PREFIX = "b"
+"""Boosts are numbered apart from posts, so a boost's Status id is `b<boost id>`."""
+
+
+def boost_status_id(boost_id: int) -> str:
+    return f"{BOOST_PREFIX}{boost_id}"
+
+
+async def boost_status_json(db: Database, instance: Instance, original: JSON, booster: Actor,
+                            boost: Boost, *, viewer: Actor | None = None) -> JSON:
+    """A boost as Mastodon shows one: a Status of the booster's whose `reblog` is the
+    Status boosted (`original`, already shaped for the viewer)."""
+    shown: JSON = {
+        **original,
+        "id": boost_status_id(boost.id),
+        "uri": boost.uri,
+        "url": None,
+        "created_at": timestamp(boost.created_at),
+        "edited_at": None,
+        "account": await account_json(db, instance, booster),
+        "content": "",
+        "spoiler_text": "",
+        "sensitive": False,
+        "language": None,
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "replies_count": 0,
+        "reblog": original,
+    }
+    if viewer is not None:
+        shown.update({"favourited": False, "bookmarked": False,
+                      "reblogged": original.get("reblogged", False)})
+    return shown

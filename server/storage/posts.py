@@ -263,6 +263,54 @@ async def posts_by_uri(db: Database, uris: Sequence[str]) -> dict[str, Post]:
     return {post.uri: post for post in map(_post, rows)}
 
 
+async def posts_by_ids(db: Database, ids: Sequence[int]) -> dict[int, Post]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM posts WHERE id IN ({marks})", list(ids))
+    return {post.id: post for post in map(_post, rows)}
+
+
+async def mentions_of(db: Database, post_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The actors each post mentions, for a page of posts in one query."""
+    if not post_ids:
+        return {}
+    marks = ", ".join("?" for _ in post_ids)
+    rows = await db.fetch_all(
+        f"SELECT post_id, actor_id FROM mentions WHERE post_id IN ({marks})"
+        " ORDER BY post_id, actor_id", list(post_ids))
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), []).append(int(row[1]))
+    return found
+
+
+async def tags_for(db: Database, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each post's hashtags, for a page of posts in one query."""
+    if not post_ids:
+        return {}
+    marks = ", ".join("?" for _ in post_ids)
+    rows = await db.fetch_all(
+        f"SELECT post_id, tag FROM post_tags WHERE post_id IN ({marks}) ORDER BY post_id, tag",
+        list(post_ids))
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), []).append(str(row[1]))
+    return found
+
+
+async def reply_counts(db: Database, post_ids: Sequence[int]) -> dict[int, int]:
+    """How many published replies each post has (held and deleted ones not counted)."""
+    if not post_ids:
+        return {}
+    marks = ", ".join("?" for _ in post_ids)
+    rows = await db.fetch_all(
+        f"SELECT in_reply_to_id, count(*) FROM posts WHERE in_reply_to_id IN ({marks})"
+        " AND deleted_at IS NULL AND held_at IS NULL GROUP BY in_reply_to_id",
+        list(post_ids))
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
 async def update_post(
     db: Database, post_id: int, *, content_html: str, summary: str, sensitive: bool,
     source_text: str | None = None,
