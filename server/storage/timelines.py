@@ -72,6 +72,7 @@ async def _keeps(filters: ReaderFilter, row: Row, *also_from: str) -> bool:
     return await filters.keeps(
         author_id=int(row["actor_id"]), author_domain=row["author_domain"],
         summary=row["summary"], content_html=row["content_html"], also_from=also_from,
+        post_id=int(row["id"]),
     )
 
 
@@ -84,7 +85,7 @@ async def _by_id(
     `max_id` and no lower than `since_id`, or (`min_id`) upwards from just after it, the
     page then turned round so it is newest first like the others."""
     clause, clause_params = visible_clause(reader, place)
-    filters = await ReaderFilter.load(db, reader)
+    filters = await ReaderFilter.load(db, reader, place)
     if only_media:
         where += " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.post_id = p.id)"
     upward = min_id is not None
@@ -189,11 +190,14 @@ async def visible_post(db: Database, reader: Reader, post_id: int) -> Post | Non
     return posts.get(post_id)
 
 
-async def _visible_ids(db: Database, reader: Reader, ids: list[int]) -> dict[int, Post]:
+async def _visible_ids(db: Database, reader: Reader, ids: list[int], *,
+                       filtered: bool = False) -> dict[int, Post]:
+    """The posts of `ids` the reader may open; with `filtered`, less those their hide
+    filters for threads match (never the post a thread is opened on)."""
     if not ids:
         return {}
     clause, params = visible_clause(reader, Place.THREAD)
-    filters = await ReaderFilter.load(db, reader)
+    filters = await ReaderFilter.load(db, reader, Place.THREAD if filtered else None)
     marks = ", ".join("?" for _ in ids)
     rows = await db.fetch_all(
         f"SELECT {_SELECT}{_FROM} WHERE p.id IN ({marks}) AND {clause}", [*ids, *params]
@@ -221,7 +225,7 @@ async def thread(db: Database, reader: Reader, post_id: int) -> Thread | None:
         (post_id, THREAD_DEPTH),
     )
     ancestor_ids = [int(row[0]) for row in up]
-    ancestors = await _visible_ids(db, reader, ancestor_ids)
+    ancestors = await _visible_ids(db, reader, ancestor_ids, filtered=True)
     down = await db.fetch_all(
         "WITH RECURSIVE down (id, depth) AS (SELECT ?, 0 UNION ALL"
         " SELECT p.id, down.depth + 1 FROM posts p JOIN down ON p.in_reply_to_id = down.id"
@@ -229,7 +233,7 @@ async def thread(db: Database, reader: Reader, post_id: int) -> Thread | None:
         " SELECT id FROM down WHERE depth > 0",
         (post_id, THREAD_DEPTH, THREAD_REPLIES),
     )
-    found = await _visible_ids(db, reader, [int(row[0]) for row in down])
+    found = await _visible_ids(db, reader, [int(row[0]) for row in down], filtered=True)
     shown = {post_id}
     replies = []
     for reply in sorted(found.values(), key=lambda post: post.id):
@@ -329,7 +333,7 @@ async def home_window(db: Database, reader: Reader, window: HomeWindow) -> Page:
     limit = window.limit
     upward = window.after is not None
     order = "ASC" if upward else "DESC"
-    filters = await ReaderFilter.load(db, reader)
+    filters = await ReaderFilter.load(db, reader, Place.HOME)
     clause, clause_params = visible_clause(reader, Place.HOME)
 
     def bounds(moving: HomeCursor | None, kind: str, stamp: str, row_id: str

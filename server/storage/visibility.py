@@ -17,7 +17,8 @@ The rules, by visibility:
 
 Whatever the visibility, a post is never shown when it is deleted, its author is
 deleted or suspended (the account, or the author's domain), when the reader blocks,
-mutes or is blocked by its author, or when it contains one of the reader's muted words.
+mutes or is blocked by its author, or when it contains one of the reader's muted words
+or is matched by one of their hide filters in force for the place (`server.storage.filters`).
 A limited author (the account, or the author's domain) is seen only by their accepted
 followers, wherever the post would otherwise be shown.
 """
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from moderation.domains import LIMIT, SUSPEND, severity_for
+from server.storage import filters as filter_store
 from server.storage import policy as policy_store
 from server.storage.database import Database
 from server.storage.sanctions import not_in_force
@@ -51,6 +53,9 @@ _UNLISTED_PLACES = frozenset({Place.HOME, Place.PROFILE, Place.THREAD})
 _LOCAL_PLACES = frozenset({Place.HOME, Place.COMMUNITY, Place.TAG, Place.PROFILE, Place.THREAD})
 _FOLLOWERS_PLACES = frozenset({Place.HOME, Place.PROFILE, Place.THREAD})
 _DIRECT_PLACES = frozenset({Place.HOME, Place.THREAD})
+FILTER_CONTEXTS = {Place.HOME: "home", Place.COMMUNITY: "public", Place.FEDERATED: "public",
+                   Place.TAG: "public", Place.PROFILE: "account", Place.THREAD: "thread"}
+"""The context (in Mastodon's words) whose filters apply in each place."""
 
 
 @dataclass(frozen=True)
@@ -165,23 +170,32 @@ class _DomainFacts:
 
 @dataclass
 class ReaderFilter:
-    """The per-request half of the rules: suspended and limited domains, muted words."""
+    """The per-request half of the rules: suspended and limited domains, muted words and
+    hide filters."""
 
     facts: _DomainFacts
     reader: Reader
     muted: re.Pattern[str] | None
+    hidden: filter_store.HidingRules = filter_store.NO_HIDING
     _severities: dict[str, str | None] = field(default_factory=dict)
     _followed: frozenset[int] | None = None
 
     @classmethod
-    async def load(cls, db: Database, reader: Reader) -> ReaderFilter:
+    async def load(cls, db: Database, reader: Reader, place: Place | None = None, *,
+                   context: str | None = None) -> ReaderFilter:
+        """The filter for `reader`; hide filters apply when the place of reading is named
+        (`place`, or `context` in Mastodon's words, such as `notifications`)."""
         phrases: list[str] = []
+        hidden = filter_store.NO_HIDING
         if reader.actor_id is not None:
             rows = await db.fetch_all(
                 "SELECT phrase FROM muted_words WHERE account_id = ?", (reader.actor_id,)
             )
             phrases = [str(row[0]) for row in rows]
-        return cls(_DomainFacts(db), reader, muted_words_pattern(phrases))
+            context = context or (None if place is None else FILTER_CONTEXTS[place])
+            if context is not None:
+                hidden = await filter_store.hiding_rules(db, reader.actor_id, context)
+        return cls(_DomainFacts(db), reader, muted_words_pattern(phrases), hidden)
 
     async def _severity(self, domain: str) -> str | None:
         if domain not in self._severities:
@@ -202,17 +216,22 @@ class ReaderFilter:
             self._followed = frozenset(int(row[0]) for row in rows)
         return actor_id in self._followed
 
-    def mutes_text(self, summary: str, content_html: str) -> bool:
-        if self.muted is None:
+    def mutes_text(self, summary: str, content_html: str, post_id: int | None = None) -> bool:
+        """Whether the reader's muted words or hide filters leave this post out."""
+        if self.muted is None and self.hidden is filter_store.NO_HIDING:
             return False
-        return bool(self.muted.search(summary) or self.muted.search(plain_text(content_html)))
+        text = plain_text(content_html)
+        if self.muted is not None and (self.muted.search(summary) or self.muted.search(text)):
+            return True
+        return self.hidden.hides(post_id, f"{summary}\n\n{text}")
 
     async def keeps(
         self, *, author_id: int, author_domain: str, summary: str, content_html: str,
-        also_from: Sequence[str] = (),
+        also_from: Sequence[str] = (), post_id: int | None = None,
     ) -> bool:
         """Whether a post passes (`also_from`: the domains of others shown with it, such
-        as a booster); a member's muted words never hide their own posts."""
+        as a booster; `post_id`, for filters that name posts); a member's muted words and
+        filters never hide their own posts."""
         for domain in (author_domain, *also_from):
             if await self.domain_suspended(domain):
                 return False
@@ -220,4 +239,4 @@ class ReaderFilter:
             return True
         if await self._severity(author_domain) == LIMIT and not await self._follows(author_id):
             return False
-        return not self.mutes_text(summary, content_html)
+        return not self.mutes_text(summary, content_html, post_id)
