@@ -1,5 +1,5 @@
 """Timeline entries as Mastodon's Statuses: a post as itself, a boost as a Status of its
-own whose `reblog` is the post boosted.
+own whose `reblog` is the post boosted (`server.api.entities`).
 
 Posts and boosts are numbered apart, so a boost's Status id is `b<boost id>` (a Status
 id is a string in Mastodon's API; clients pass it back as they got it). Post ids stay
@@ -11,21 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from server.api.entities import JSON, account_json, status_json, timestamp
+from server.api.entities import (
+    BOOST_PREFIX,
+    JSON,
+    boost_status_id,
+    boost_status_json,
+    status_json,
+    statuses_json,
+)
 from server.instance import Instance
 from server.storage import timelines
 from server.storage.actors import Actor, get_actor
 from server.storage.database import Database
+from server.storage.interactions import Boost
 from server.storage.paging import LARGEST_ID
 from server.storage.posts import Post
 from server.storage.timelines import Entry, HomeCursor
 
-BOOST_PREFIX = "b"
-_STATUS_ID = re.compile(r"\A(b?)(\d+)\Z")
-
-
-def boost_status_id(boost_id: int) -> str:
-    return f"{BOOST_PREFIX}{boost_id}"
+_STATUS_ID = re.compile(rf"\A({BOOST_PREFIX}?)(\d+)\Z")
 
 
 def entry_id(entry: Entry) -> str:
@@ -47,46 +50,27 @@ def read_status_id(text: str) -> tuple[str, int] | None:
 async def post_status(db: Database, instance: Instance, post: Post, viewer: Actor | None
                       ) -> JSON:
     """One post as a Status, as the viewer sees it."""
-    del viewer  # the Status carries no viewer-specific fields yet
-    return await status_json(db, instance, post)
+    return await status_json(db, instance, post, viewer=viewer)
 
 
 async def entry_statuses(db: Database, instance: Instance, entries: Sequence[Entry],
                          viewer: Actor | None) -> list[JSON]:
     """The Statuses of a page of a timeline, in its order."""
+    originals = await statuses_json(db, instance, [entry.post for entry in entries],
+                                    viewer=viewer)
     uris = await timelines.boost_uris(
         db, [entry.boost_id for entry in entries if entry.boost_id is not None])
     shown = []
-    for entry in entries:
-        original = await post_status(db, instance, entry.post, viewer)
+    for entry, original in zip(entries, originals, strict=True):
         if entry.boost_id is None or entry.boosted_by is None:
             shown.append(original)
             continue
         booster = await get_actor(db, entry.boosted_by)
         assert booster is not None  # boosts go with their actor
         cursor = HomeCursor.parse(entry.sort_key)
-        shown.append({
-            **original,
-            "id": boost_status_id(entry.boost_id),
-            "uri": uris.get(entry.boost_id, original["uri"]),
-            "url": None,
-            "created_at": timestamp(cursor.stamp) if cursor else original["created_at"],
-            "edited_at": None,
-            "account": await account_json(db, instance, booster),
-            "content": "",
-            "spoiler_text": "",
-            "sensitive": False,
-            "in_reply_to_id": None,
-            "in_reply_to_account_id": None,
-            "media_attachments": [],
-            "mentions": [],
-            "tags": [],
-            "emojis": [],
-            "reblogs_count": 0,
-            "favourites_count": 0,
-            "replies_count": 0,
-            "reblog": original,
-            "poll": None,
-            "card": None,
-        })
+        boost = Boost(id=entry.boost_id, uri=uris.get(entry.boost_id) or str(original["uri"]),
+                      actor_id=booster.id, post_id=entry.post.id,
+                      created_at=cursor.stamp if cursor else entry.post.created_at)
+        shown.append(await boost_status_json(db, instance, original, booster, boost,
+                                             viewer=viewer))
     return shown

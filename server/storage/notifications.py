@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from server.clock import now_text
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database, Row, Transaction
+from server.storage.paging import IdWindow, fetch_window
 from server.storage.sanctions import NOW_SQL, not_in_force
 
 
@@ -70,6 +71,8 @@ class Shown:
     post_visibility: str | None
     note: str = ""
     """For 'moderation': the moderators' note to the member."""
+    source_uri: str | None = None
+    """What caused it: an activity's id, or `sanction:<id>` for a moderation warning."""
 
     @property
     def direct(self) -> bool:
@@ -97,10 +100,31 @@ _HELD = (
 def _shown(row: Row) -> Shown:
     values = dict(row)
     head = [values.pop(name) for name in ("n_id", "n_kind", "n_created_at", "n_read_at",
-                                          "n_post_id", "n_post_visibility", "n_note")]
+                                          "n_post_id", "n_post_visibility", "n_note",
+                                          "n_source_uri")]
     actor = None if values["id"] is None else actor_from_row(values)  # type: ignore[arg-type]
     return Shown(id=head[0], kind=head[1], created_at=head[2], read_at=head[3], actor=actor,
-                 post_id=head[4], post_visibility=head[5], note=head[6])
+                 post_id=head[4], post_visibility=head[5], note=head[6], source_uri=head[7])
+
+
+_MEMBER_SELECT = (
+    "SELECT n.id AS n_id, n.kind AS n_kind, n.created_at AS n_created_at,"
+    " n.read_at AS n_read_at, n.post_id AS n_post_id, n.note AS n_note,"
+    f" n.source_uri AS n_source_uri, p.visibility AS n_post_visibility, {_ACTOR}"
+    " FROM notifications n LEFT JOIN actors a ON a.id = n.from_actor_id"
+    " LEFT JOIN posts p ON p.id = n.post_id"
+)
+_SHOWN_TO_MEMBER = (
+    "n.account_id = ?"
+    " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = n.account_id"
+    "  AND b.target_id = n.from_actor_id)"
+    " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.actor_id = n.account_id"
+    "  AND m.target_id = n.from_actor_id)"
+    f" AND {not_in_force('a.suspended_until')}"
+    f" AND {_HELD} = ?"
+)
+"""The member's own, from nobody blocked, muted or suspended, in the list asked for
+(three parameters: the account, quiet mode, and whether the waiting list is asked for)."""
 
 
 async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, waiting: bool,
@@ -109,23 +133,62 @@ async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, wa
     the main list, or (`waiting`) what quiet mode or a limit holds back. Anything from
     people the member blocks or mutes, or who are suspended, is left out of both."""
     rows = await db.fetch_all(
-        "SELECT n.id AS n_id, n.kind AS n_kind, n.created_at AS n_created_at,"
-        " n.read_at AS n_read_at, n.post_id AS n_post_id, n.note AS n_note,"
-        f" p.visibility AS n_post_visibility, {_ACTOR}"
-        " FROM notifications n LEFT JOIN actors a ON a.id = n.from_actor_id"
-        " LEFT JOIN posts p ON p.id = n.post_id"
-        " WHERE n.account_id = ? AND n.id < ?"
-        " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = n.account_id"
-        "  AND b.target_id = n.from_actor_id)"
-        " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.actor_id = n.account_id"
-        "  AND m.target_id = n.from_actor_id)"
-        f" AND {not_in_force('a.suspended_until')}"
-        f" AND {_HELD} = ?"
+        f"{_MEMBER_SELECT} WHERE {_SHOWN_TO_MEMBER} AND n.id < ?"
         " ORDER BY n.id DESC LIMIT ?",
-        (account_id, before if before is not None else 2**62, int(quiet_mode), int(waiting),
-         limit),
+        (account_id, int(quiet_mode), int(waiting),
+         before if before is not None else 2**62, limit),
     )
     return [_shown(row) for row in rows]
+
+
+async def page_for_member(db: Database, account_id: int, window: IdWindow, *,
+                          quiet_mode: bool, waiting: bool = False,
+                          kinds: Sequence[str] = (), from_actor_id: int | None = None
+                          ) -> list[Shown]:
+    """A window of the same lists for the client API, of the `kinds` given, and
+    (`from_actor_id`) only what one account did."""
+    where = [_SHOWN_TO_MEMBER, f"n.kind IN ({', '.join('?' for _ in kinds)})"]
+    parameters: list[object] = [account_id, int(quiet_mode), int(waiting), *kinds]
+    if from_actor_id is not None:
+        where.append("n.from_actor_id = ?")
+        parameters.append(from_actor_id)
+    rows = await fetch_window(db, _MEMBER_SELECT, key="n.id", window=window, where=where,
+                              parameters=parameters)
+    return [_shown(row) for row in rows]
+
+
+async def get_for_member(db: Database, account_id: int, notification_id: int, *,
+                         quiet_mode: bool, waiting: bool = False) -> Shown | None:
+    row = await db.fetch_one(
+        f"{_MEMBER_SELECT} WHERE {_SHOWN_TO_MEMBER} AND n.id = ?",
+        (account_id, int(quiet_mode), int(waiting), notification_id))
+    return None if row is None else _shown(row)
+
+
+async def count_unread(db: Database, account_id: int, *, quiet_mode: bool,
+                       kinds: Sequence[str], limit: int) -> int:
+    """Unread notifications of the main list, counted up to `limit`."""
+    return int(await db.fetch_value(
+        f"SELECT count(*) FROM (SELECT 1 FROM notifications n"
+        " LEFT JOIN actors a ON a.id = n.from_actor_id"
+        f" WHERE {_SHOWN_TO_MEMBER} AND n.read_at IS NULL"
+        f" AND n.kind IN ({', '.join('?' for _ in kinds)}) LIMIT ?)",
+        (account_id, int(quiet_mode), 0, *kinds, limit)))
+
+
+async def dismiss(db: Database, account_id: int, notification_id: int) -> bool:
+    """Remove one of the member's notifications; False if there is no such one."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM notifications WHERE account_id = ? AND id = ?",
+            (account_id, notification_id))
+        return cursor.rowcount > 0
+
+
+async def clear(db: Database, account_id: int) -> None:
+    """Remove all of the member's notifications, waiting ones included."""
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM notifications WHERE account_id = ?", (account_id,))
 
 
 async def mark_read(db: Database, account_id: int, ids: Sequence[int]) -> None:
