@@ -4,6 +4,7 @@ Kinhaven instance, the types filter, dismissing and clearing; and the page's rul
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from moderation.keywords import KeywordAction, KeywordRule
 from server.services import relations
@@ -50,7 +51,7 @@ async def test_follow_and_mention_from_another_instance(tmp_path: Path) -> None:
         await post(b, bob, f"@amy@{a.settings.domain} hello there")
         client = mastodon(a, await token_for(a, "amy", "read write"))
 
-        async def arrived() -> list[dict[str, object]]:
+        async def arrived() -> list[Any]:
             found = await call(client.notifications)
             return found if len(found) == 3 else []
 
