@@ -67,6 +67,15 @@ class Params:
             return value.strip().lower() in TRUE
         raise validation_failed(f"{name} must be true or false")
 
+    def raw(self, name: str) -> object:
+        """The last value under `name` as it came (a JSON object or list stays one), for
+        nested values the typed readers do not cover; None if absent."""
+        return self._last(name)
+
+    def names(self) -> list[str]:
+        """Every name sent, form fields such as `home[last_read_id]` as they were spelt."""
+        return list(self._values)
+
     def texts(self, name: str) -> list[str]:
         """An array: repeated `name[]` fields, or a JSON array."""
         values = self._values.get(name, [])

@@ -161,6 +161,17 @@ async def count_accounts(db: Database, *, role: str | None = None) -> int:
     return int(value)
 
 
+async def contact_admin_id(db: Database) -> int | None:
+    """The admin who has run the instance longest and may still act: whom the instance
+    names for people to contact, as Mastodon's contact account."""
+    value = await db.fetch_value(
+        "SELECT a.actor_id FROM accounts a JOIN actors r ON r.id = a.actor_id"
+        " WHERE a.role = 'admin' AND a.approved = 1 AND r.deleted_at IS NULL"
+        " AND (r.suspended_until IS NULL OR r.suspended_until <= ?)"
+        " ORDER BY a.created_at, a.actor_id LIMIT 1", (now_text(),))
+    return None if value is None else int(value)
+
+
 async def set_network_hidden(db: Database, actor_id: int, hidden: bool) -> None:
     async with db.transaction() as tx:
         await tx.execute(

@@ -235,3 +235,11 @@ async def actors_by_uri(db: Database, uris: Sequence[str]) -> dict[str, Actor]:
     rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM actors WHERE uri IN ({marks})",
                               list(uris))
     return {actor.uri: actor for actor in map(actor_from_row, rows)}
+
+
+async def known_domains(db: Database) -> list[str]:
+    """Every other server this instance knows an account on (Mastodon's peers)."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT lower(domain) FROM actors WHERE local = 0 AND deleted_at IS NULL"
+        " ORDER BY 1")
+    return [str(row[0]) for row in rows]
