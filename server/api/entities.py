@@ -236,6 +236,7 @@ async def _one_status(db: Database, instance: Instance, post: Post, facts: _Page
         "content": post.content_html,
         "visibility": VISIBILITY.get(post.visibility, "direct"),
         "kinhaven_visibility": post.visibility,
+        "kinhaven_held": post.held_at is not None,
         "sensitive": post.sensitive,
         "spoiler_text": post.summary,
         "language": post.language,

@@ -40,6 +40,16 @@ MAX_SUMMARY_CHARACTERS = 500
 MAX_MEDIA = 4
 
 
+NARROWEST_LAST = ("public", "unlisted", "local", "followers", "direct")
+
+
+def reply_visibility(own_default: str, parent: Post) -> str:
+    """Who a reply reaches when the member does not say: no more than its parent does
+    (Mastodon's rule) nor more than their own default, so a reply to a private post
+    never quotes it to a wider audience by accident."""
+    return max(own_default, parent.visibility, key=NARROWEST_LAST.index)
+
+
 class PostError(Exception):
     """A post that cannot be published; `field` names the form field at fault."""
 
@@ -107,6 +117,7 @@ async def publish(
     sensitive: bool = False,
     in_reply_to: str | None = None,
     media_ids: Sequence[int] = (),
+    language: str | None = None,
 ) -> Post:
     """Store and send a member's post; `media_ids` are their own uploads, not yet in a
     post, attached in that order in the same transaction."""
@@ -179,7 +190,8 @@ async def publish(
             url_for_id=urls.post_page(author.username, "{id}"),
             content_html=formatted.html, source_text=text, visibility=visibility,
             summary=summary.strip(), sensitive=sensitive or bool(summary.strip()),
-            in_reply_to_uri=in_reply_to, mention_actor_ids=[a.id for a in mentioned],
+            language=language, in_reply_to_uri=in_reply_to,
+            mention_actor_ids=[a.id for a in mentioned],
             tags=formatted.hashtags, media_ids=media_ids, deliveries=jobs, hold=hold,
             alert=alert, support_note="support_note" in decision.rewrites,
         )
