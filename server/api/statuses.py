@@ -54,6 +54,7 @@ VISIBILITIES = {"public": "public", "unlisted": "unlisted", "private": "follower
                 "direct": "direct", "local": "local"}
 """Mastodon's names, and our own `local`, to ours."""
 MAX_KEY = 200
+MANY_LIMIT = 20
 _LANGUAGE = re.compile(r"\A[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})?\Z")
 
 
@@ -110,6 +111,14 @@ def _idempotency_key(request: Request) -> str | None:
     return key or None
 
 
+def _refuse_unsupported(params: Params) -> None:
+    """Scheduled posts and polls are refused rather than posted without them."""
+    if params.text("scheduled_at"):
+        raise validation_failed("Kinhaven does not schedule posts")
+    if any(name in params for name in ("poll", "poll[options]", "poll[expires_in]")):
+        raise validation_failed("Kinhaven has no polls")
+
+
 def _post_error(error: PostError) -> ApiError:
     return validation_failed(f"{str(error)[0].upper()}{str(error)[1:]}")
 
@@ -126,6 +135,7 @@ async def create_status(request: Request) -> Response:
             return api_json(await status_json(db, instance_of(request), post,
                                               viewer=caller.actor))
     params = await read_params(request)
+    _refuse_unsupported(params)
     parent = await _parent(request, params, reader_of(caller))
     summary = params.text("spoiler_text") or ""
     try:
@@ -149,6 +159,19 @@ async def get_status(request: Request) -> Response:
     return api_json(await status_reactions.shown(request, found, caller))
 
 
+async def get_statuses(request: Request) -> Response:
+    """Several posts at once (`id[]`), those the caller may see, in the order asked."""
+    caller = await optional_caller(request, "read:statuses")
+    named = (await read_params(request)).texts("id")[:MANY_LIMIT]
+    ids = [parsed[1] for parsed in map(read_status_id, named)
+           if parsed is not None and parsed[0] == "p"]
+    db, reader = db_of(request), reader_of(caller)
+    posts = [post for post in [await timelines.visible_post(db, reader, i)
+                               for i in dict.fromkeys(ids)] if post is not None]
+    return api_json(await statuses_json(db, instance_of(request), posts,
+                                        viewer=None if caller is None else caller.actor))
+
+
 async def _own(request: Request, caller: Caller) -> Found:
     """The caller's own post (through its own id, not a boost's), or 404."""
     found = await find_status(request, reader_of(caller))
@@ -170,8 +193,9 @@ async def edit_status(request: Request) -> Response:
     try:
         updated = await posting.edit(
             federation_of(request), caller.actor, post,
-            post.source_text or "" if text is None else text,
-            summary=params.text("spoiler_text") or "")
+            (post.source_text or "") if text is None else text,
+            summary=params.text("spoiler_text") or "",
+            sensitive=bool(params.boolean("sensitive")))
     except PostError as error:
         raise _post_error(error) from error
     return api_json(await status_json(db, instance_of(request), updated, viewer=caller.actor))
@@ -233,6 +257,7 @@ async def status_history(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/v1/statuses", create_status, methods=["POST"]),
+    Route("/v1/statuses", get_statuses, methods=["GET"]),
     Route("/v1/statuses/{id}", get_status, methods=["GET"]),
     Route("/v1/statuses/{id}", edit_status, methods=["PUT"]),
     Route("/v1/statuses/{id}", delete_status, methods=["DELETE"]),

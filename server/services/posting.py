@@ -240,12 +240,15 @@ async def _went_out(federation: Federation, post: Post) -> bool:
 
 
 async def edit(federation: Federation, author: Actor, post: Post, text: str, *,
-               summary: str = "") -> Post:
+               summary: str = "", sensitive: bool = False) -> Post:
+    """A member's own post, rewritten; a content warning always marks it sensitive."""
     if post.actor_id != author.id:
         raise PostError("post", "only the author can edit a post")
     text = text.strip()
     if not text or len(text) > MAX_POST_CHARACTERS:
         raise PostError("text", f"a post needs 1 to {MAX_POST_CHARACTERS} characters")
+    if len(summary) > MAX_SUMMARY_CHARACTERS:
+        raise PostError("summary", f"content warnings are limited to {MAX_SUMMARY_CHARACTERS}")
     resolved = await _resolve_mentions(federation, text)
     formatted = render(
         text,
@@ -253,7 +256,8 @@ async def edit(federation: Federation, author: Actor, post: Post, text: str, *,
         tag_url=f"{federation.instance.urls.base}/tags/{{tag}}",
     )
     await post_store.update_post(federation.db, post.id, content_html=formatted.html,
-                                 summary=summary.strip(), sensitive=bool(summary.strip()),
+                                 summary=summary.strip(),
+                                 sensitive=sensitive or bool(summary.strip()),
                                  source_text=text)
     await post_store.add_mentions_and_tags(
         federation.db, post.id, actor_ids=[resolved[ref].id for ref in formatted.mentions],

@@ -102,6 +102,10 @@ async def test_edit_delete_source_and_history(tmp_path: Path) -> None:
         history = await call(client.status_history, status["id"])
         assert len(history) == 1 and "better words" in history[0]["content"]
 
+        too_long = await kinhaven.client.put(
+            f"/api/v1/statuses/{status['id']}", json={"status": "x", "spoiler_text": "x" * 501},
+            headers=bearer(str(client.access_token)))
+        assert too_long.status_code == 422
         bens = mastodon(kinhaven, await token_for(kinhaven, "ben", "read write"))
         with pytest.raises(MastodonNotFoundError):
             await call(bens.status_update, status["id"], "not yours")
@@ -199,6 +203,11 @@ async def test_privacy_of_followers_only_direct_and_held_posts(tmp_path: Path) -
             assert answer.status_code == 404 and answer.json() == {"error": "Record not found"}
         anonymous = await kinhaven.client.get(f"/api/v1/statuses/{root.id}/context")
         assert anonymous.json()["descendants"] == []
+        many = await kinhaven.client.get(
+            "/api/v1/statuses", params=[("id[]", str(i)) for i in (
+                root.id, followers.id, direct.id, held["id"], "junk")],
+            headers=bearer(str(readers["cal"].access_token)))
+        assert [s["id"] for s in many.json()] == [str(root.id), str(followers.id)]
         members_only = await post(kinhaven, amy, "members", visibility="local")
         assert (await kinhaven.client.get(f"/api/v1/statuses/{members_only.id}")
                 ).status_code == 404
@@ -249,6 +258,8 @@ async def test_bad_requests(tmp_path: Path) -> None:
         assert await create({"status": "hi", "in_reply_to_id": "999999"}) == 404
         assert await create({"status": "hi", "language": "not a language"}) == 422
         assert await create(raw="{not json") == 400
+        assert await create({"status": "hi", "scheduled_at": "2030-01-01T00:00:00Z"}) == 422
+        assert await create({"status": "hi", "poll": {"options": ["a", "b"]}}) == 422
         assert await kinhaven.db.fetch_value(
             "SELECT count(*) FROM posts WHERE actor_id = ?", (amy.id,)) == 0
 
