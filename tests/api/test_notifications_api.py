@@ -132,6 +132,23 @@ async def test_quiet_mode_and_warnings(tmp_path: Path) -> None:
         assert unread.json() == {"count": 1}
 
 
+async def test_paging_by_link_header_and_min_id(tmp_path: Path) -> None:
+    async with run_instance(tmp_path) as kinhaven:
+        amy, ben = await member(kinhaven, "amy"), await member(kinhaven, "ben")
+        for n in range(5):
+            await _notify(kinhaven, amy.id, "follow_request", ben.id, None, f"request-{n}")
+        client = mastodon(kinhaven, await token_for(kinhaven, "amy", "read"))
+        first = await call(client.notifications, limit=2)
+        newest = [n["id"] for n in await call(client.notifications)]
+        assert len(newest) == 5 and [n["id"] for n in first] == newest[:2]
+        second = await call(client.fetch_next, first)
+        assert second is not None and [n["id"] for n in second] == newest[2:4]
+        after = await call(client.notifications, min_id=newest[4], limit=2)
+        assert [n["id"] for n in after] == newest[2:4]
+        since = await call(client.notifications, since_id=newest[4], limit=2)
+        assert [n["id"] for n in since] == newest[:2]
+
+
 async def test_bad_requests(tmp_path: Path) -> None:
     async with run_instance(tmp_path) as kinhaven:
         amy, ben = await member(kinhaven, "amy"), await member(kinhaven, "ben")

@@ -8,6 +8,8 @@ from pathlib import Path
 from moderation.keywords import KeywordAction, KeywordRule
 from server.services import reactions
 from server.storage import keywords as keyword_store
+from server.storage.settings import set_setting
+from server.web.timelines import FEDERATED_SETTING
 from tests.api import bearer, call, mastodon, token_for
 from tests.api.members import federation_of, follows, member, post
 from tests.instances import run_instance
@@ -149,3 +151,9 @@ async def test_bad_requests_are_refused_in_mastodons_shape(tmp_path: Path) -> No
         assert (await client.get("/api/v1/timelines/list/1", headers=reader)).status_code == 404
         link = (await client.get("/api/v1/timelines/home?limit=2", headers=reader)).headers
         assert 'rel="next"' in link["link"] and "max_id=" in link["link"]
+
+        await set_setting(kinhaven.db, FEDERATED_SETTING, "off")
+        off = await client.get("/api/v1/timelines/public", headers=reader)
+        assert off.status_code == 404 and "error" in off.json()
+        local = await client.get("/api/v1/timelines/public?local=true", headers=reader)
+        assert local.status_code == 200 and len(local.json()) == 3
