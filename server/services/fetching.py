@@ -19,7 +19,7 @@ from server.activitypub.incoming_notes import Arrival, NoteDropped, store_notes
 from server.activitypub.remote import ActorUnavailable
 from server.storage.decisions import record_decision
 from server.storage.posts import Post
-from server.workers.inbound import _mentions_of, _text_of
+from server.workers.inbound import mentions_of, text_of
 
 
 class NotFetched(Exception):
@@ -39,7 +39,7 @@ async def fetch_remote_post(federation: Federation, url: str) -> Post:
     if await federation.is_suspended(host_of(author.uri)):
         raise NotFetched(f"{host_of(author.uri)} is not a server we federate with")
     candidate = Candidate(Direction.INBOUND, "Create", author.uri, host_of(author.uri),
-                          text=_text_of(document), mentions=_mentions_of(document))
+                          text=text_of(document), mentions=mentions_of(document))
     decision = await federation.pipeline.decide(candidate)
     await record_decision(federation.db, decision, direction="inbound",
                           subject_uri=str(document.get("id") or url), domain=candidate.domain)

@@ -34,7 +34,8 @@ MAX_SETTLE = 0.25
 """The longest the worker lets a burst accumulate before it takes a batch anyway."""
 
 
-def _text_of(envelope_object: object) -> str:
+def text_of(envelope_object: object) -> str:
+    """What moderation reads of an object: its content warning and its content."""
     if isinstance(envelope_object, dict):
         content = envelope_object.get("content")
         summary = envelope_object.get("summary")
@@ -42,7 +43,7 @@ def _text_of(envelope_object: object) -> str:
     return ""
 
 
-def _mentions_of(envelope_object: object) -> tuple[str, ...]:
+def mentions_of(envelope_object: object) -> tuple[str, ...]:
     """The actors an embedded object's Mention tags name (their `href`), in order."""
     if not isinstance(envelope_object, dict):
         return ()
@@ -79,8 +80,8 @@ class InboundWorker:
             return "dropped", "the sender was deleted"
         candidate = Candidate(
             Direction.INBOUND, envelope.type, sender.uri, host_of(sender.uri),
-            text=_text_of(envelope.object),
-            mentions=_mentions_of(envelope.object) if envelope.type == "Create" else (),
+            text=text_of(envelope.object),
+            mentions=mentions_of(envelope.object) if envelope.type == "Create" else (),
         )
         decision = await federation.pipeline.decide(candidate)
         if decision.action is Action.HOLD:
