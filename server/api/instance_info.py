@@ -16,6 +16,7 @@ publish the list on the web (`/about/moderated-servers`); otherwise both are a 4
 from __future__ import annotations
 
 import hashlib
+import html
 from datetime import timedelta
 from importlib.metadata import version
 
@@ -180,8 +181,21 @@ async def peers(request: Request) -> Response:
                      if not any(covers(blocked, domain) for blocked in suspended)])
 
 
+async def extended_description(request: Request) -> Response:
+    """The admins' description as HTML paragraphs; Kinhaven keeps no date of its change."""
+    text = (await load_choices(db_of(request))).description
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    return api_json({"updated_at": None, "content": "".join(
+        f"<p>{html.escape(part)}</p>".replace("\n", "<br>") for part in paragraphs)})
+
+
 async def custom_emojis(request: Request) -> Response:
     return api_json([])
+
+
+async def translation_languages(request: Request) -> Response:
+    """Nothing is translated here, so there is no pair of languages to offer."""
+    return api_json({})
 
 
 routes = [
@@ -190,5 +204,7 @@ routes = [
     Route("/v1/instance/rules", rules, methods=["GET"]),
     Route("/v1/instance/domain_blocks", domain_blocks, methods=["GET"]),
     Route("/v1/instance/peers", peers, methods=["GET"]),
+    Route("/v1/instance/extended_description", extended_description, methods=["GET"]),
+    Route("/v1/instance/translation_languages", translation_languages, methods=["GET"]),
     Route("/v1/custom_emojis", custom_emojis, methods=["GET"]),
 ]

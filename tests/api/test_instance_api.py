@@ -63,6 +63,17 @@ async def test_mastodon_py_reads_the_admins_choices(team: Team) -> None:
     rules = await call(client.instance_rules)
     assert [rule.text for rule in rules] == ["Be kind", "No selling"]
     assert await call(client.custom_emojis) == []
+    extended = await call(client.instance_extended_description)
+    assert extended.content == "<p>Where carers hold each other up.</p>"
+    assert await call(client.instance_translation_languages) == {}
+
+
+async def test_the_extended_description_escapes_the_admins_text(team: Team) -> None:
+    await save_choices(team.kinhaven.db, registrations="approval", crisis_resources="",
+                       description="Be <b>gentle</b>\nalways.\n\nSecond part")
+    shown = (await team.kinhaven.client.get("/api/v1/instance/extended_description")).json()
+    assert shown["content"] == ("<p>Be &lt;b&gt;gentle&lt;/b&gt;<br>always.</p>"
+                                "<p>Second part</p>")
 
 
 async def test_the_registration_mode_reads_as_mastodon_words_it(team: Team) -> None:
