@@ -4,9 +4,10 @@ ISO 8601 with milliseconds and `Z`).
 
 Where Kinhaven has something Mastodon lacks, the Mastodon field gets the nearest
 honest value and a `kinhaven_*` field carries ours: members-only posts are `private`
-with `kinhaven_visibility: "local"`. Kinhaven keeps no sign-in addresses, so `ip` is
-always null. Remote avatars and media go through the instance's media proxy, as the
-pages show them, so a client never contacts another server for them.
+with `kinhaven_visibility: "local"`, and a post held for a moderator (shown only to its
+author, and to moderators) carries `kinhaven_held: true`. Kinhaven keeps no sign-in
+addresses, so `ip` is always null. Remote avatars and media go through the instance's
+media proxy, as the pages show them, so a client never contacts another server for them.
 """
 
 from __future__ import annotations

@@ -69,6 +69,11 @@ async def test_visibility_names_local_only_and_the_member_default(tmp_path: Path
         assert (await posted(visibility="unlisted"))["kinhaven_visibility"] == "unlisted"
         default = await posted()
         assert default["kinhaven_visibility"] == "local"  # Kinhaven's default for members
+        reply = await posted(in_reply_to_id=private["id"])
+        assert reply["kinhaven_visibility"] == "followers"  # no wider than its parent
+        assert reply["in_reply_to_id"] == private["id"]
+        assert (await posted(in_reply_to_id=private["id"], visibility="public")
+                )["kinhaven_visibility"] == "public"  # the member's own choice stands
         mixed = await kinhaven.client.post(
             "/api/v1/statuses", headers=bearer(token),
             json={"status": "hi", "visibility": "direct", "local_only": True})
