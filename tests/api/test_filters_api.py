@@ -12,6 +12,7 @@ import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
 from server.api.filters import filter_results_json
+from server.storage.filters import FilterKeyword, keywords_pattern
 from tests.api import Team, bearer, call, mastodon, token_for
 from tests.server.reading import post, sign_in
 
@@ -70,6 +71,20 @@ async def test_mastodon_py_keeps_a_filter_and_its_rules(team: Team) -> None:
     assert await call(client.filters_v2) == []
 
 
+def test_keywords_match_as_mastodon_matches_them() -> None:
+    def matches(keyword: str, whole_word: bool, text: str) -> bool:
+        pattern = keywords_pattern([FilterKeyword(1, 1, keyword, whole_word)])
+        assert pattern is not None
+        return pattern.search(text) is not None
+
+    assert matches("cat", True, "A CAT sat") and not matches("cat", True, "concatenate")
+    assert matches("cat", False, "concatenate")
+    assert matches("C++", True, "I write C++ daily") and not matches("C++", True, "XC++")
+    assert matches("#sad", True, "feeling #sad today") and matches("#sad", True, "x#sad")
+    assert matches("a.b", True, "see a.b here") and not matches("a.b", True, "see axb")
+    assert keywords_pattern([]) is None
+
+
 async def _create(team: Team, token: str | None = None, **fields: Any) -> dict[str, Any]:
     response = await team.kinhaven.client.post(
         FILTERS, json=fields, headers=bearer(token or team.member_token))
@@ -104,6 +119,9 @@ async def test_a_hide_filter_leaves_matching_posts_out(team: Team) -> None:
     assert "My own finale thoughts" in page
     other = await _community_page(team, "ada")
     assert "The finale was a shock" in other
+    through_api = await call(mastodon(team.kinhaven, team.member_token).timeline_local)
+    assert [status.content for status in through_api] == [
+        "<p>My own finale thoughts</p>", "<p>Finalement, du soleil</p>"]
 
 
 async def test_warn_ended_and_elsewhere_filters_hide_nothing(team: Team) -> None:
