@@ -14,7 +14,9 @@ neither gets the member's own default, narrowed for a reply as the compose page 
 
 from __future__ import annotations
 
+import asyncio
 import re
+from weakref import WeakValueDictionary
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -55,6 +57,9 @@ VISIBILITIES = {"public": "public", "unlisted": "unlisted", "private": "follower
 """Mastodon's names, and our own `local`, to ours."""
 MAX_KEY = 200
 MANY_LIMIT = 20
+_KEY_LOCKS: WeakValueDictionary[tuple[int, str], asyncio.Lock] = WeakValueDictionary()
+"""One lock per key being used (it goes when no request holds it), so two requests
+with the same key never both post."""
 _LANGUAGE = re.compile(r"\A[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})?\Z")
 
 
@@ -125,23 +130,32 @@ def _post_error(error: PostError) -> ApiError:
 
 async def create_status(request: Request) -> Response:
     caller = await require_scope(request, "write:statuses")
-    db = db_of(request)
     key = _idempotency_key(request)
-    if key is not None:
+    if key is None:
+        return await _create(request, caller)
+    lock = _KEY_LOCKS.setdefault((caller.actor.id, key), asyncio.Lock())
+    async with lock:  # a retry sent while the first is still posting waits for it
+        db = db_of(request)
         earlier = await idempotency.post_for_key(db, caller.actor.id, key)
         post = None if earlier is None else await timelines.visible_post(
             db, reader_of(caller), earlier)
         if post is not None:
             return api_json(await status_json(db, instance_of(request), post,
                                               viewer=caller.actor))
+        answer = await _create(request, caller, key)
+    return answer
+
+
+async def _create(request: Request, caller: Caller, key: str | None = None) -> Response:
+    db = db_of(request)
     params = await read_params(request)
     _refuse_unsupported(params)
     parent = await _parent(request, params, reader_of(caller))
-    summary = params.text("spoiler_text") or ""
     try:
         post = await posting.publish(
             federation_of(request), caller.actor, params.text("status") or "",
-            visibility=_visibility(params, caller, parent), summary=summary,
+            visibility=_visibility(params, caller, parent),
+            summary=params.text("spoiler_text") or "",
             sensitive=bool(params.boolean("sensitive")),
             in_reply_to=None if parent is None else parent.uri,
             media_ids=_media_ids(params), language=_language(params),

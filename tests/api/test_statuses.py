@@ -3,6 +3,7 @@ editing, deleting, threads, reactions, and who may see which post."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -90,6 +91,13 @@ async def test_an_idempotency_key_makes_one_status(tmp_path: Path) -> None:
         assert first["id"] == second["id"] != other["id"]
         count = await kinhaven.db.fetch_value("SELECT count(*) FROM posts")
         assert count == 2
+
+        headers = {**bearer(str(client.access_token)), "Idempotency-Key": "at-once"}
+        together = await asyncio.gather(*[kinhaven.client.post(
+            "/api/v1/statuses", headers=headers, json={"status": "sent twice at once"})
+            for _ in range(3)])
+        assert len({answer.json()["id"] for answer in together}) == 1
+        assert await kinhaven.db.fetch_value("SELECT count(*) FROM posts") == 3
 
 
 async def test_edit_delete_source_and_history(tmp_path: Path) -> None:
