@@ -14,7 +14,7 @@ from mastodon import MastodonAPIError, MastodonNotFoundError
 from server.api.filters import filter_results_json
 from server.storage.filters import FilterKeyword, keywords_pattern
 from tests.api import Team, bearer, call, mastodon, token_for
-from tests.server.reading import post, sign_in
+from tests.server.reading import follow, post, sign_in
 
 FILTERS = "/api/v2/filters"
 
@@ -126,11 +126,20 @@ async def test_a_hide_filter_leaves_matching_posts_out(team: Team) -> None:
 
 async def test_warn_ended_and_elsewhere_filters_hide_nothing(team: Team) -> None:
     await post(team.kinhaven, team.mo, "Talking about the finale")
+    await post(team.kinhaven, team.mo, "A quiet afternoon")
     for fields in ({"filter_action": "warn", "context": ["public"]},
                    {"filter_action": "hide", "context": ["public"], "expires_in": 0},
                    {"filter_action": "hide", "context": ["notifications", "home"]}):
         await _create(team, title="x", keywords_attributes=[{"keyword": "finale"}], **fields)
     assert "Talking about the finale" in await _community_page(team)
+    await follow(team.kinhaven, team.meg, team.mo)
+    async with AsyncExitStack() as stack:
+        browser = await sign_in(stack, team.kinhaven, "meg")
+        home = await browser.get("/home")
+        assert home.status_code == 200 and "A quiet afternoon" in home.text
+        assert "Talking about the finale" not in home.text
+        profile = await browser.get("/@mo")
+        assert "Talking about the finale" in profile.text
     listed = (await team.kinhaven.client.get(FILTERS, headers=bearer(team.member_token))).json()
     assert len(listed) == 3 and listed[1]["expires_at"] is not None
 
