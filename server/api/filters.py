@@ -12,6 +12,7 @@ has already ended, as in Mastodon); an ended filter is listed but does nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +28,6 @@ from server.api.responses import api_json
 from server.api.routing import record_id
 from server.clock import now, to_text
 from server.storage import filters as filter_store
-from server.storage.database import Database
 from server.storage.filters import (
     ACTIONS,
     CONTEXTS,
@@ -75,13 +75,13 @@ def v1_filter_json(item: ContentFilter, keyword: FilterKeyword) -> JSON:
             "whole_word": keyword.whole_word}
 
 
-async def filter_results_json(db: Database, viewer_id: int, context: str,
-                              post: Post) -> list[JSON]:
-    """A Status's `filtered`: each of the viewer's filters in force for `context` that
-    matches the post, with what matched (Mastodon's FilterResult)."""
+def filter_results_json(filters: Sequence[ContentFilter], post: Post) -> list[JSON]:
+    """A Status's `filtered` (Mastodon's FilterResults): each of `filters` that matches the
+    post, with what matched. Load the viewer's filters for the place once a request with
+    `server.storage.filters.active_filters(db, viewer_id, context)`."""
     results = []
     text = f"{post.summary}\n\n{plain_text(post.content_html)}"
-    for item in await filter_store.active_filters(db, viewer_id, context):
+    for item in filters:
         pattern = filter_store.keywords_pattern(item.keywords)
         found = None if pattern is None else pattern.search(text)
         posts = [str(p.post_id) for p in item.posts if p.post_id == post.id]

@@ -12,7 +12,7 @@ import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
 from server.api.filters import filter_results_json
-from server.storage.filters import FilterKeyword, keywords_pattern
+from server.storage.filters import FilterKeyword, active_filters, keywords_pattern
 from tests.api import Team, bearer, call, mastodon, token_for
 from tests.server.reading import follow, post, sign_in
 
@@ -169,13 +169,21 @@ async def test_status_filtered_results_for_warn_filters(team: Team) -> None:
     sad = await post(team.kinhaven, team.mo, "Grief comes in waves")
     calm = await post(team.kinhaven, team.mo, "A calm day")
     db = team.kinhaven.db
-    results = await filter_results_json(db, team.meg.id, "home", sad)
+    home = await active_filters(db, team.meg.id, "home")
+    results = filter_results_json(home, sad)
     assert results == [{"filter": {"id": made["id"], "title": "Gentle", "context": ["home"],
                                    "expires_at": None, "filter_action": "warn"},
                         "keyword_matches": ["Grief"], "status_matches": None}]
-    assert await filter_results_json(db, team.meg.id, "home", calm) == []
-    assert await filter_results_json(db, team.meg.id, "public", sad) == []
-    assert await filter_results_json(db, team.ada.id, "home", sad) == []
+    assert filter_results_json(home, calm) == []
+    named = await team.kinhaven.client.post(
+        f"{FILTERS}/{made['id']}/statuses", data={"status_id": str(calm.id)},
+        headers=bearer(team.member_token))
+    assert named.status_code == 200
+    home = await active_filters(db, team.meg.id, "home")
+    assert [(r["keyword_matches"], r["status_matches"])
+            for r in filter_results_json(home, calm)] == [(None, [str(calm.id)])]
+    assert await active_filters(db, team.meg.id, "public") == []
+    assert await active_filters(db, team.ada.id, "home") == []
 
 
 BAD_FILTERS: list[tuple[dict[str, Any], str]] = [
