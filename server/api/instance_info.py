@@ -89,6 +89,11 @@ async def _contact_account(db: Database, instance: Instance) -> JSON | None:
     return None if actor is None else await account_json(db, instance, actor)
 
 
+def _open(mode: str) -> bool:
+    """Whether anyone may sign up; with invitations only, as in Mastodon, nobody may."""
+    return mode in ("open", "approval")
+
+
 def _registration_message(mode: str) -> str | None:
     return {"closed": CLOSED, "invite": INVITE_ONLY}.get(mode)
 
@@ -115,7 +120,7 @@ async def instance_v2(request: Request) -> Response:
         "languages": LANGUAGES,
         "configuration": configuration,
         "registrations": {
-            "enabled": choices.registrations != "closed",
+            "enabled": _open(choices.registrations),
             "approval_required": choices.registrations == "approval",
             "reason_required": choices.registrations == "approval",
             "message": _registration_message(choices.registrations),
@@ -143,7 +148,7 @@ async def instance_v1(request: Request) -> Response:
                   "domain_count": len(await known_domains(db))},
         "thumbnail": f"{instance.urls.base}/static/header.png",
         "languages": LANGUAGES,
-        "registrations": choices.registrations != "closed",
+        "registrations": _open(choices.registrations),
         "approval_required": choices.registrations == "approval",
         "invites_enabled": choices.registrations == "invite",
         "configuration": _limits(),

@@ -78,7 +78,7 @@ async def test_the_extended_description_escapes_the_admins_text(team: Team) -> N
 
 async def test_the_registration_mode_reads_as_mastodon_words_it(team: Team) -> None:
     db = team.kinhaven.db
-    expected = {"approval": (True, True), "open": (True, False), "invite": (True, False),
+    expected = {"approval": (True, True), "open": (True, False), "invite": (False, False),
                 "closed": (False, False)}
     for mode, (enabled, approval) in expected.items():
         await save_choices(db, registrations=mode, crisis_resources="", description="")
@@ -86,6 +86,9 @@ async def test_the_registration_mode_reads_as_mastodon_words_it(team: Team) -> N
         assert (shown["registrations"]["enabled"],
                 shown["registrations"]["approval_required"]) == (enabled, approval), mode
         assert shown["kinhaven_registrations"] == mode
+        assert bool(shown["registrations"]["message"]) is not enabled
+        v1 = (await team.kinhaven.client.get("/api/v1/instance")).json()
+        assert (v1["registrations"], v1["invites_enabled"]) == (enabled, mode == "invite")
 
 
 async def test_mastodon_py_accepts_the_version_when_it_checks(team: Team) -> None:
