@@ -1,5 +1,7 @@
-"""Mastodon's accounts endpoints: the signed-in member's own account, and one account
-by id or by name, shown as the public profile any client may see."""
+"""Mastodon's accounts endpoints: the signed-in member's own account, one account by id
+or by name, search (remote handles resolved through WebFinger with `resolve=true`),
+and following, unfollowing, blocking and unblocking through the same services as the
+profile pages, so their moderation rules hold (blocked domains, limited accounts)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from server.activitypub.context import Federation
+from server.api.account_entities import relationship_json
 from server.api.auth import require_scope
 from server.api.entities import account_json
-from server.api.errors import not_found
+from server.api.errors import not_found, validation_failed
+from server.api.params import read_params
 from server.api.responses import api_json
 from server.api.routing import record_id
-from server.storage.actors import Actor, get_actor, get_local_actor_by_username
+from server.services import following, relations
+from server.services.relations import RelationError
+from server.storage import network
+from server.storage.actors import (
+    Actor,
+    get_actor,
+    get_actor_by_handle,
+    get_local_actor_by_username,
+)
 from server.web.state import db_of, instance_of
 
 
@@ -45,8 +58,92 @@ async def lookup(request: Request) -> Response:
     return api_json(await account_json(db_of(request), instance_of(request), actor))
 
 
+def federation_of(request: Request) -> Federation:
+    federation: Federation = request.app.state.federation
+    return federation
+
+
+async def _relation_answer(request: Request, viewer: Actor, other: Actor) -> Response:
+    return api_json(await relationship_json(db_of(request), viewer, other))
+
+
+async def follow(request: Request) -> Response:
+    caller = await require_scope(request, "write:follows")
+    target = _shown(await get_actor(db_of(request), record_id(request)))
+    try:
+        await following.follow_person(federation_of(request), caller.actor, target)
+    except RelationError as error:
+        raise validation_failed(str(error)) from error
+    return await _relation_answer(request, caller.actor, target)
+
+
+async def unfollow(request: Request) -> Response:
+    caller = await require_scope(request, "write:follows")
+    target = _shown(await get_actor(db_of(request), record_id(request)))
+    await relations.unfollow(federation_of(request), caller.actor, target)
+    return await _relation_answer(request, caller.actor, target)
+
+
+async def block(request: Request) -> Response:
+    caller = await require_scope(request, "write:blocks")
+    target = _shown(await get_actor(db_of(request), record_id(request)))
+    if target.id == caller.actor.id:
+        raise validation_failed("You cannot block yourself.")
+    if await network.block_uri(db_of(request), caller.actor.id, target.id) is None:
+        await relations.block(federation_of(request), caller.actor, target)
+    return await _relation_answer(request, caller.actor, target)
+
+
+async def unblock(request: Request) -> Response:
+    caller = await require_scope(request, "write:blocks")
+    target = _shown(await get_actor(db_of(request), record_id(request)))
+    await following.unblock(federation_of(request), caller.actor, target)
+    return await _relation_answer(request, caller.actor, target)
+
+
+async def relationships(request: Request) -> Response:
+    caller = await require_scope(request, "read:follows")
+    params = await read_params(request)
+    answers = []
+    for text in params.texts("id"):
+        actor = await get_actor(db_of(request), int(text)) if text.isdigit() \
+            and len(text) < 19 else None
+        if actor is not None:
+            answers.append(await relationship_json(db_of(request), caller.actor, actor))
+    return api_json(answers)
+
+
+async def search(request: Request) -> Response:
+    caller = await require_scope(request, "read:accounts")
+    params = await read_params(request)
+    query = (params.text("q") or "").strip().removeprefix("@")
+    db, instance = db_of(request), instance_of(request)
+    if not query:
+        return api_json([])
+    name, _, host = query.partition("@")
+    found: list[Actor] = []
+    if not host or host == instance.settings.domain:
+        found = await network.find_members(db, caller.actor.id, name)
+    elif params.boolean("resolve"):
+        try:
+            found = [await relations.find_remote_account(federation_of(request), query)]
+        except RelationError:
+            found = []
+    else:
+        known = await get_actor_by_handle(db, name, host)
+        found = [] if known is None else [known]
+    return api_json([await account_json(db, instance, actor) for actor in found
+                     if actor.deleted_at is None])
+
+
 routes: list[BaseRoute] = [
+    Route("/v1/accounts/relationships", relationships, methods=["GET"]),
+    Route("/v1/accounts/search", search, methods=["GET"]),
     Route("/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
     Route("/v1/accounts/lookup", lookup, methods=["GET"]),
     Route("/v1/accounts/{id}", one, methods=["GET"]),
+    Route("/v1/accounts/{id}/follow", follow, methods=["POST"]),
+    Route("/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
+    Route("/v1/accounts/{id}/block", block, methods=["POST"]),
+    Route("/v1/accounts/{id}/unblock", unblock, methods=["POST"]),
 ]

@@ -27,3 +27,36 @@ async def test_bad_requests(team: Team) -> None:
     nobody = await http.get("/api/v1/accounts/lookup?acct=nobody",
                             headers=bearer(team.member_token))
     assert nobody.status_code == 404 and "error" in nobody.json()
+
+
+async def test_follow_block_and_relationships(team: Team) -> None:
+    meg = mastodon(team.kinhaven, team.member_token)
+    ada = mastodon(team.kinhaven, team.admin_token)
+    asked = await call(meg.account_follow, team.ada.id)
+    assert asked["requested"] is True and asked["following"] is False
+    assert [account["username"] for account in await call(ada.follow_requests)] == ["meg"]
+    await call(ada.follow_request_authorize, team.meg.id)
+    relation = (await call(meg.account_relationships, [team.ada.id]))[0]
+    assert relation["following"] is True and relation["requested"] is False
+    assert (await call(meg.account_unfollow, team.ada.id))["following"] is False
+    blocked = await call(meg.account_block, team.ada.id)
+    assert blocked["blocking"] is True
+    assert (await call(ada.account_relationships, [team.meg.id]))[0]["blocked_by"] is True
+    assert (await call(meg.account_unblock, team.ada.id))["blocking"] is False
+    found = await call(meg.account_search, "ada")
+    assert [account["username"] for account in found] == ["ada"]
+
+
+async def test_follow_refusals(team: Team) -> None:
+    http = team.kinhaven.client
+    me = await http.post(f"/api/v1/accounts/{team.meg.id}/follow",
+                         headers=bearer(team.member_token))
+    assert me.status_code == 422 and "error" in me.json()
+    missing = await http.post("/api/v1/accounts/999999/follow", headers=bearer(team.member_token))
+    assert missing.status_code == 404
+    read_only = await http.post(f"/api/v1/accounts/{team.meg.id}/follow",
+                                headers=bearer(team.read_only_token))
+    assert read_only.status_code == 403
+    rejected = await http.post(f"/api/v1/follow_requests/{team.ada.id}/reject",
+                               headers=bearer(team.member_token))
+    assert rejected.status_code == 404
