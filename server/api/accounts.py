@@ -14,18 +14,22 @@ from server.api.account_entities import relationship_json
 from server.api.auth import require_scope
 from server.api.entities import account_json
 from server.api.errors import not_found, validation_failed
+from server.api.paging import link_header, read_window
 from server.api.params import read_params
 from server.api.responses import api_json
 from server.api.routing import record_id
+from server.api.timeline_statuses import entry_id, entry_statuses
 from server.services import following, relations
 from server.services.relations import RelationError
-from server.storage import network
+from server.storage import network, timelines
 from server.storage.actors import (
     Actor,
     get_actor,
     get_actor_by_handle,
     get_local_actor_by_username,
 )
+from server.storage.paging import IdWindow
+from server.storage.visibility import Reader
 from server.web.state import db_of, instance_of
 
 
@@ -136,12 +140,32 @@ async def search(request: Request) -> Response:
                      if actor.deleted_at is None])
 
 
+async def statuses(request: Request) -> Response:
+    """The account's posts through the profile timeline, so the reader sees only what
+    they are entitled to (followers-only, direct, members-only and held posts not)."""
+    caller = await require_scope(request, "read:statuses")
+    db, instance = db_of(request), instance_of(request)
+    target = _shown(await get_actor(db, record_id(request)))
+    params = await read_params(request)
+    window = read_window(params, default=20, maximum=40)
+    if params.boolean("pinned"):
+        return api_json([])
+    page = await timelines.profile(db, Reader(caller.actor.id), target.id, window.max_id,
+                                   limit=window.limit, since_id=window.since_id,
+                                   min_id=window.min_id)
+    ids = [entry_id(entry) for entry in page.entries]
+    shown = await entry_statuses(db, instance, page.entries, caller.actor)
+    links = IdWindow(limit=1 if page.next_max_id is not None else window.limit)
+    return api_json(shown, headers=link_header(request, instance.urls.base, links, ids))
+
+
 routes: list[BaseRoute] = [
     Route("/v1/accounts/relationships", relationships, methods=["GET"]),
     Route("/v1/accounts/search", search, methods=["GET"]),
     Route("/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
     Route("/v1/accounts/lookup", lookup, methods=["GET"]),
     Route("/v1/accounts/{id}", one, methods=["GET"]),
+    Route("/v1/accounts/{id}/statuses", statuses, methods=["GET"]),
     Route("/v1/accounts/{id}/follow", follow, methods=["POST"]),
     Route("/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
     Route("/v1/accounts/{id}/block", block, methods=["POST"]),

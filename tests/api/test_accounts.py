@@ -60,3 +60,23 @@ async def test_follow_refusals(team: Team) -> None:
     rejected = await http.post(f"/api/v1/follow_requests/{team.ada.id}/reject",
                                headers=bearer(team.member_token))
     assert rejected.status_code == 404
+
+
+async def test_account_statuses_page_and_keep_privacy(team: Team) -> None:
+    ada = mastodon(team.kinhaven, team.admin_token)
+    meg = mastodon(team.kinhaven, team.member_token)
+    for number in range(3):
+        await call(ada.status_post, f"open {number}", visibility="public")
+    await call(ada.status_post, "for followers", visibility="private")
+    await call(ada.status_post, "only for mo", visibility="direct")
+    first = await call(meg.account_statuses, team.ada.id, limit=2)
+    assert len(first) == 2
+    rest = await call(meg.fetch_next, first)
+    texts = [status["content"] for status in [*first, *(rest or [])]]
+    assert len(texts) == 3 and all("open" in text for text in texts)
+    await call(meg.account_follow, team.ada.id)
+    await call(ada.follow_request_authorize, team.meg.id)
+    followed = await call(meg.account_statuses, team.ada.id)
+    assert any("for followers" in status["content"] for status in followed)
+    assert not any("only for mo" in status["content"] for status in followed)
+    assert await call(meg.account_statuses, team.ada.id, pinned=True) == []
