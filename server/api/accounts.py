@@ -21,6 +21,7 @@ from server.api.routing import record_id
 from server.api.timeline_statuses import entry_id, entry_statuses
 from server.services import following, relations
 from server.services.relations import RelationError
+from server.storage import accounts as account_store
 from server.storage import network, timelines
 from server.storage.actors import (
     Actor,
@@ -159,6 +160,31 @@ async def statuses(request: Request) -> Response:
     return api_json(shown, headers=link_header(request, instance.urls.base, links, ids))
 
 
+async def _connections(request: Request, which: str) -> Response:
+    """Followers or following, accepted follows only, paged by follow id. A member who
+    hides their lists shows an empty one to everyone but themselves, as Mastodon does."""
+    caller = await require_scope(request, "read:accounts")
+    db, instance = db_of(request), instance_of(request)
+    target = _shown(await get_actor(db, record_id(request)))
+    window = read_window(await read_params(request), default=40, maximum=80)
+    account = await account_store.get_account(db, target.id) if target.local else None
+    if account is not None and account.hide_network and target.id != caller.actor.id:
+        return api_json([])
+    rows = await network.connections(db, target.id, which, before=window.max_id,
+                                     limit=window.limit)
+    entities = [await account_json(db, instance, row.actor) for row in rows]
+    return api_json(entities, headers=link_header(
+        request, instance.urls.base, window, [row.follow_id for row in rows]))
+
+
+async def followers(request: Request) -> Response:
+    return await _connections(request, "followers")
+
+
+async def followed(request: Request) -> Response:
+    return await _connections(request, "following")
+
+
 routes: list[BaseRoute] = [
     Route("/v1/accounts/relationships", relationships, methods=["GET"]),
     Route("/v1/accounts/search", search, methods=["GET"]),
@@ -166,6 +192,8 @@ routes: list[BaseRoute] = [
     Route("/v1/accounts/lookup", lookup, methods=["GET"]),
     Route("/v1/accounts/{id}", one, methods=["GET"]),
     Route("/v1/accounts/{id}/statuses", statuses, methods=["GET"]),
+    Route("/v1/accounts/{id}/followers", followers, methods=["GET"]),
+    Route("/v1/accounts/{id}/following", followed, methods=["GET"]),
     Route("/v1/accounts/{id}/follow", follow, methods=["POST"]),
     Route("/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
     Route("/v1/accounts/{id}/block", block, methods=["POST"]),

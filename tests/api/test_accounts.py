@@ -80,3 +80,15 @@ async def test_account_statuses_page_and_keep_privacy(team: Team) -> None:
     assert any("for followers" in status["content"] for status in followed)
     assert not any("only for mo" in status["content"] for status in followed)
     assert await call(meg.account_statuses, team.ada.id, pinned=True) == []
+
+
+async def test_followers_and_following(team: Team) -> None:
+    ada = mastodon(team.kinhaven, team.admin_token)
+    meg = mastodon(team.kinhaven, team.member_token)
+    await call(meg.account_follow, team.ada.id)
+    assert await call(meg.account_following, team.meg.id) == []
+    await call(ada.follow_request_authorize, team.meg.id)
+    following = await call(meg.account_following, team.meg.id)
+    assert [account["username"] for account in following] == ["ada"]
+    assert [account["username"] for account in
+            await call(ada.account_followers, team.ada.id)] == ["meg"]
