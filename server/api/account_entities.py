@@ -1,14 +1,43 @@
-"""Mastodon's Relationship entity: how the caller and another account stand, read from
-the same follow and block records the profile pages use."""
+"""Mastodon's CredentialAccount (the member's own account with its `source`) and
+Relationship (how the caller and another account stand, read from the same follow and
+block records the profile pages use)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from server.api.entities import account_json
+from server.instance import Instance
+from server.storage import accounts as account_store
 from server.storage import follows as follow_store
 from server.storage import interactions, network
+from server.storage import profiles as profile_store
 from server.storage.actors import Actor
 from server.storage.database import Database
+
+PRIVACY = {"public": "public", "unlisted": "unlisted", "followers": "private",
+           "direct": "direct", "local": "private"}
+"""Kinhaven's visibilities by Mastodon's names; members-only (`local`) has none, so it
+reads as `private` with `kinhaven_privacy` saying which it really is."""
+
+
+async def credential_account_json(db: Database, instance: Instance, actor: Actor
+                                  ) -> dict[str, Any]:
+    entity = await account_json(db, instance, actor)
+    account = await account_store.get_account(db, actor.id)
+    assert account is not None
+    entity["source"] = {
+        "privacy": PRIVACY.get(account.default_visibility, "public"),
+        "kinhaven_privacy": account.default_visibility,
+        "sensitive": False,
+        "language": None,
+        "note": await profile_store.bio_source(db, actor.id),
+        "fields": [],
+        "follow_requests_count": await network.count_requests(db, actor.id),
+    }
+    entity["hide_collections"] = account.hide_network
+    entity["indexable"] = not account.noindex
+    return entity
 
 
 async def relationship_json(db: Database, viewer: Actor, other: Actor) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.activitypub.context import Federation
-from server.api.account_entities import relationship_json
+from server.api.account_entities import credential_account_json, relationship_json
 from server.api.auth import require_scope
 from server.api.entities import account_json
 from server.api.errors import not_found, validation_failed
@@ -44,7 +44,8 @@ def _shown(actor: Actor | None) -> Actor:
 
 async def verify_credentials(request: Request) -> Response:
     caller = await require_scope(request, "read:accounts")
-    return api_json(await account_json(db_of(request), instance_of(request), caller.actor))
+    return api_json(await credential_account_json(db_of(request), instance_of(request),
+                                                  caller.actor))
 
 
 async def one(request: Request) -> Response:

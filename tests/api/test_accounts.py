@@ -12,6 +12,8 @@ async def test_own_account_one_by_id_and_by_name(team: Team) -> None:
     client = mastodon(team.kinhaven, team.member_token)
     me = await call(client.account_verify_credentials)
     assert str(me["id"]) == str(team.meg.id) and me["username"] == "meg"
+    assert me["source"]["follow_requests_count"] == 0
+    assert me["source"]["privacy"] in ("public", "unlisted", "private", "direct")
     ada = await call(client.account, team.ada.id)
     assert ada["acct"] == "ada"
     assert str((await call(client.account_lookup, "ada"))["id"]) == str(team.ada.id)
