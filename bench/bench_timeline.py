@@ -4,8 +4,9 @@ A real SQLite file is seeded in bulk (members, remote people on a few domains, p
 every visibility, replies, tags, boosts, follows, a block, a mute and muted words), then
 `kinhaven serve` runs on loopback and takes sequential requests from this process: the
 community timeline for a signed-in member and for an anonymous visitor, first page and
-a page deep in the past, and the home timeline. Median and 90th percentile in ms; target: a
-median under 50 ms.
+a page deep in the past, and the home timeline; then the client API's home and local
+timelines for the same member (Mastodon's JSON, 20 statuses), with their time against
+the pages'. Median and 90th percentile in ms; target: a median under 50 ms.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ MEMBERS = 12
 REMOTE_DOMAINS = 20
 REMOTE_PEOPLE = 400
 REQUESTS = 200
+API_PATHS = (("home", "/api/v1/timelines/home?limit=20"),
+             ("public?local=true", "/api/v1/timelines/public?local=true&limit=20"))
+"""The client API's timelines, 20 statuses a page as the pages show 20 posts."""
 PASSWORD = "bench password"
 _VISIBILITIES = ["public"] * 5 + ["local"] * 2 + ["unlisted", "followers", "direct"]
 _TAGS = ["support", "sleep", "grief", "wins", "anxiety", "recovery"]
@@ -154,12 +158,18 @@ async def main() -> None:
         seed(database, f"http://127.0.0.1:{port}")
         seeded = time.perf_counter() - started
         deep = deep_max_id(database)
+        token = subprocess.run(
+            [kinhaven, "token", "create", "member0", "--scopes", "read"],
+            env={**os.environ, **env}, check=True, capture_output=True, text=True,
+        ).stdout.strip()
         process = start([kinhaven, "serve", "--port", str(port)], env, port)
         results: dict[str, list[float]] = {}
         try:
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=base) as anonymous, \
-                    httpx.AsyncClient(base_url=base) as member:
+                    httpx.AsyncClient(base_url=base) as member, \
+                    httpx.AsyncClient(base_url=base, headers={
+                        "Authorization": f"Bearer {token}"}) as app:
                 await sign_in(member)
                 first = (await member.get("/community")).text
                 assert first.count('<article class="post') == 20, "a short first page"
@@ -169,6 +179,9 @@ async def main() -> None:
                                         ("/community?max_id=deep", f"/community?max_id={deep}")):
                         await measure(client, path)  # warm up
                         results[f"{name:9} {label}"] = await measure(client, path)
+                for label, path in API_PATHS:
+                    await measure(app, path)  # warm up
+                    results[f"api       {label}"] = await measure(app, path)
         finally:
             stop(process)
     print(f"timeline latency, {POSTS} posts (seeded in {seeded:.1f} s), {REQUESTS} sequential "
@@ -176,6 +189,10 @@ async def main() -> None:
     for name, values in results.items():
         p90 = statistics.quantiles(values, n=10)[-1]
         print(f"  {name:34} median {statistics.median(values):6.1f}   p90 {p90:6.1f}")
+    for api, page in (("api       home", "member    /home"),
+                      ("api       public?local=true", "member    /community")):
+        ratio = statistics.median(results[api]) / statistics.median(results[page])
+        print(f"  {api} against the page {page.split()[-1]}: {ratio:.2f}x the time")
 
 
 if __name__ == "__main__":
