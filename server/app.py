@@ -25,6 +25,7 @@ from server.activitypub import inbox as inbox_routes
 from server.activitypub import objects as object_routes
 from server.activitypub.context import build_federation
 from server.api import endpoints as api_endpoints
+from server.api import oauth_tokens
 from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
@@ -32,6 +33,7 @@ from server.storage.database import Database
 from server.web import (
     admin,
     auth,
+    authorize,
     blocklist,
     compose,
     decisions,
@@ -50,6 +52,7 @@ from server.web import (
     sanctions,
 )
 from server.web import settings as settings_pages
+from server.web.content_policy import page_policy
 from server.web.forms import FormRejected
 from server.web.guards import NotAllowed, SignInRequired, login_url
 from server.web.responses import json_error
@@ -66,11 +69,7 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
-        b" frame-ancestors 'none'; base-uri 'none'",
-    ),
+    (b"content-security-policy", page_policy().encode("ascii")),
 ]
 
 
@@ -183,6 +182,8 @@ def create_app(settings: Settings) -> Starlette:
             *object_routes.routes,
             *media.routes,
             *auth.routes,
+            *authorize.routes,
+            *oauth_tokens.routes,
             *help.routes,
             *blocklist.routes,
             *admin.routes,

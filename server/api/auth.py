@@ -4,43 +4,26 @@ Only the `Authorization: Bearer` header is read. The API never looks at the sess
 cookie, so another site cannot make a signed-in browser call it (there is nothing for
 CSRF to ride on), and tokens are not taken from URLs, where they would end up in logs.
 
-Scopes follow Mastodon: `read` covers every `read:*`, `write` every `write:*`,
-`admin:read` every `admin:read:*` and `admin:write` every `admin:write:*`; `read` and
-`write` cover no admin scope; the old `follow` scope covers reading and changing
-follows, blocks and mutes.
+Scopes follow Mastodon (see `server.scopes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from server.api.errors import INVALID_TOKEN, LOGIN_DISABLED, NOT_ALLOWED, OUTSIDE_SCOPES, ApiError
+from server.scopes import allows
 from server.storage import accounts as account_store
 from server.storage.accounts import Account
 from server.storage.actors import Actor, get_actor
+from server.storage.oauth import find_app_token
 from server.storage.tokens import AccessToken, find_token
 from server.web.state import db_of
 
 MAX_TOKEN = 512
-PARENT_SCOPES = ("read", "write", "admin:read", "admin:write")
-FOLLOW_SCOPES = frozenset({"read:follows", "write:follows", "read:blocks", "write:blocks",
-                           "read:mutes", "write:mutes"})
-
-
-def covers(granted: str, wanted: str) -> bool:
-    """Whether a token holding the scope `granted` may do what needs `wanted`."""
-    if granted == wanted:
-        return True
-    if granted == "follow":
-        return wanted in FOLLOW_SCOPES
-    return granted in PARENT_SCOPES and wanted.startswith(f"{granted}:")
-
-
-def allows(granted: Iterable[str], wanted: str) -> bool:
-    return any(covers(scope, wanted) for scope in granted)
+NEEDS_MEMBER = "This method requires an authenticated user"
 
 
 @dataclass(frozen=True)
@@ -69,10 +52,12 @@ async def authenticate(request: Request) -> Caller:
     """The caller, or 401 for a missing, unknown or revoked token and 403 for an account
     that may not act (suspended, closed, not or no longer approved)."""
     text = bearer_token(request)
-    token = None if text is None else await find_token(db_of(request), text)
-    if token is None:
-        raise ApiError(401, INVALID_TOKEN)
     db = db_of(request)
+    token = None if text is None else await find_token(db, text)
+    if token is None:
+        if text is not None and await find_app_token(db, text) is not None:
+            raise ApiError(422, NEEDS_MEMBER)
+        raise ApiError(401, INVALID_TOKEN)
     account = await account_store.get_account(db, token.account_id)
     actor = await get_actor(db, token.account_id)
     if account is None or actor is None:
@@ -80,6 +65,19 @@ async def authenticate(request: Request) -> Caller:
     if not account.approved or account.suspended or actor.deleted_at is not None:
         raise ApiError(403, LOGIN_DISABLED)
     return Caller(token=token, account=account, actor=actor)
+
+
+async def app_only(request: Request, scope: str) -> bool:
+    """Whether the request carries an app's own token (client credentials) allowing
+    `scope`: such a caller reads what anyone may, as if signed out. Any other token
+    that is not a member's is refused as unknown."""
+    text = bearer_token(request)
+    app_token = None if text is None else await find_app_token(db_of(request), text)
+    if app_token is None:
+        return False
+    if not allows(app_token.scopes, scope):
+        raise ApiError(403, OUTSIDE_SCOPES)
+    return True
 
 
 async def require_scope(request: Request, scope: str) -> Caller:

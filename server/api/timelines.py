@@ -22,6 +22,7 @@ from server.api.errors import ApiError, not_found, validation_failed
 from server.api.paging import link_header, read_window
 from server.api.params import Params, read_params
 from server.api.responses import api_json
+from server.api.status_lookup import optional_caller
 from server.api.timeline_statuses import entry_id, entry_statuses, read_status_id
 from server.storage import timelines
 from server.storage.actors import Actor
@@ -41,10 +42,10 @@ TAG_FILTERS = ("local", "only_media", "any[]", "all[]", "none[]")
 
 
 async def _viewer(request: Request) -> Actor | None:
-    """The member behind the token, or None for a visitor who sent none."""
-    if "authorization" not in request.headers:
-        return None
-    return (await require_scope(request, READ_STATUSES)).actor
+    """The member behind the token, or None for a visitor who sent none (or an app's
+    own token)."""
+    caller = await optional_caller(request, READ_STATUSES)
+    return None if caller is None else caller.actor
 
 
 def _reader(viewer: Actor | None) -> Reader:

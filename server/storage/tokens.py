@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from server.clock import now_text
-from server.storage.database import Database
+from server.storage.database import Database, Transaction
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class AccessToken:
     scopes: tuple[str, ...]
     label: str
     created_at: str
+    app_id: int | None = None
+    """The OAuth app the member authorized; None for a token made on the command line."""
 
 
 def token_digest(token: str) -> str:
@@ -24,14 +26,25 @@ def token_digest(token: str) -> str:
 
 
 async def insert_token(
-    db: Database, *, token: str, account_id: int, scopes: tuple[str, ...], label: str
+    db: Database, *, token: str, account_id: int, scopes: tuple[str, ...], label: str,
+    app_id: int | None = None,
 ) -> int:
     async with db.transaction() as tx:
-        cursor = await tx.execute(
-            "INSERT INTO access_tokens (token_sha256, account_id, scopes, label, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (token_digest(token), account_id, " ".join(scopes), label, now_text()),
-        )
+        return await insert_token_in(tx, token=token, account_id=account_id, scopes=scopes,
+                                     label=label, app_id=app_id)
+
+
+async def insert_token_in(
+    tx: Transaction, *, token: str, account_id: int, scopes: tuple[str, ...], label: str,
+    app_id: int | None,
+) -> int:
+    """The insert inside a caller's transaction, for grants that must issue exactly once."""
+    cursor = await tx.execute(
+        "INSERT INTO access_tokens"
+        " (token_sha256, account_id, scopes, label, created_at, app_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token_digest(token), account_id, " ".join(scopes), label, now_text(), app_id),
+    )
     assert cursor.lastrowid is not None
     return int(cursor.lastrowid)
 
@@ -39,7 +52,7 @@ async def insert_token(
 async def find_token(db: Database, token: str) -> AccessToken | None:
     """The live token with this value, or None if unknown or revoked."""
     row = await db.fetch_one(
-        "SELECT id, account_id, scopes, label, created_at FROM access_tokens"
+        "SELECT id, account_id, scopes, label, created_at, app_id FROM access_tokens"
         " WHERE token_sha256 = ? AND revoked_at IS NULL",
         (token_digest(token),),
     )
@@ -51,6 +64,7 @@ async def find_token(db: Database, token: str) -> AccessToken | None:
         scopes=tuple(row["scopes"].split()),
         label=row["label"],
         created_at=row["created_at"],
+        app_id=row["app_id"],
     )
 
 

@@ -15,7 +15,7 @@ from server.clock import from_text, now, to_text
 from server.services.profile import update_privacy
 from server.storage import accounts as account_store
 from server.storage.accounts import PrivacyChoices
-from server.web import settings_account, settings_export, settings_profile
+from server.web import settings_account, settings_apps, settings_export, settings_profile
 from server.web.forms import FieldErrors, checkbox, read_form, text_field
 from server.web.guards import require_viewer
 from server.web.sessions import Viewer
@@ -148,4 +148,5 @@ routes = [
     Route("/settings/break", start_break, methods=["POST"]),
     Route("/settings/break/end", end_break, methods=["POST"]),
     *settings_export.routes,
+    *settings_apps.routes,
 ]

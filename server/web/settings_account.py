@@ -15,6 +15,7 @@ from server.passwords import WeakPassword, check_strength, hash_password, verify
 from server.services.closing import delete_account
 from server.services.profile import forget_avatar_file
 from server.storage import accounts as account_store
+from server.storage import oauth as oauth_store
 from server.storage import sessions as session_store
 from server.web import auth
 from server.web.forms import FieldErrors, read_form, text_field
@@ -77,6 +78,7 @@ async def change_password(request: Request) -> Response:
     db = db_of(request)
     await account_store.set_password_hash(db, viewer.actor.id, hash_password(new))
     await session_store.end_other_sessions(db, viewer.actor.id, keep=viewer.session_token)
+    await oauth_store.revoke_all_apps_for(db, viewer.actor.id)
     return RedirectResponse("/settings/password?saved=1", status_code=303)
 
 

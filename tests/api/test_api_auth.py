@@ -7,7 +7,7 @@ import pytest
 from mastodon import MastodonAPIError, MastodonUnauthorizedError
 
 from server.accounts import InvalidAccount, parse_scopes
-from server.api.auth import allows, covers
+from server.scopes import allows, covers
 from server.storage import policy as policy_store
 from server.storage import sanctions
 from server.storage import tokens as token_store
