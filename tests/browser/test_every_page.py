@@ -29,7 +29,7 @@ MEMBER_PAGES = [
     "/notifications/waiting", "/people", "/people/search?q=ada", "/follow-requests",
     "/@ada", "/@ada/followers", "/@ada/following", "/@bea", "/settings", "/settings/profile",
     "/settings/privacy", "/settings/password", "/settings/break", "/settings/muted-words",
-    "/settings/export", "/settings/delete", "/settings/moderation", "/help",
+    "/settings/export", "/settings/delete", "/settings/moderation", "/settings/apps", "/help",
 ]
 ADMIN_PAGES = ["/admin", "/admin/applications", "/admin/settings", "/admin/reports",
                "/admin/audit", "/admin/members", "/admin/domains",
