@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from server.clock import now_text
 from server.storage import audit
 from server.storage.actors import NewActor, insert_actor
-from server.storage.database import Database, Row
+from server.storage.database import Database, Row, Transaction
 
 ROLES = ("member", "moderator", "admin")
 
@@ -270,18 +270,23 @@ class PrivacyChoices:
 
 async def set_privacy(db: Database, actor_id: int, choices: PrivacyChoices) -> None:
     async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE accounts SET noindex = ?, hide_network = ?, default_visibility = ?,"
-            " quiet_mode = ? WHERE actor_id = ?",
-            (int(choices.noindex), int(choices.hide_network), choices.default_visibility,
-             int(choices.quiet_mode), actor_id),
-        )
-        await tx.execute(
-            "UPDATE actors SET manually_approves_followers = ?, discoverable = ?, updated_at = ?"
-            " WHERE id = ?",
-            (int(choices.manually_approves_followers), int(choices.discoverable), now_text(),
-             actor_id),
-        )
+        await write_privacy(tx, actor_id, choices)
+
+
+async def write_privacy(tx: Transaction, actor_id: int, choices: PrivacyChoices) -> None:
+    """The choices, inside a transaction the caller holds (with other changes)."""
+    await tx.execute(
+        "UPDATE accounts SET noindex = ?, hide_network = ?, default_visibility = ?,"
+        " quiet_mode = ? WHERE actor_id = ?",
+        (int(choices.noindex), int(choices.hide_network), choices.default_visibility,
+         int(choices.quiet_mode), actor_id),
+    )
+    await tx.execute(
+        "UPDATE actors SET manually_approves_followers = ?, discoverable = ?, updated_at = ?"
+        " WHERE id = ?",
+        (int(choices.manually_approves_followers), int(choices.discoverable), now_text(),
+         actor_id),
+    )
 
 
 UNTIL_I_COME_BACK = "9999-12-31T23:59:59.999Z"

@@ -4,6 +4,7 @@ them, and all their posts (every visibility: it is their own data)."""
 from __future__ import annotations
 
 from server.storage.database import Database, Row
+from server.storage.mutes import in_force as mute_in_force
 from server.storage.posts import Post, get_post
 
 
@@ -48,7 +49,7 @@ async def muted(db: Database, actor_id: int) -> list[str] | None:
         return None
     rows = await db.fetch_all(
         "SELECT a.username, a.domain FROM mutes m JOIN actors a ON a.id = m.target_id"
-        " WHERE m.actor_id = ? ORDER BY m.created_at",
+        f" WHERE m.actor_id = ? AND {mute_in_force('m')} ORDER BY m.created_at",
         (actor_id,),
     )
     return _handles(rows)

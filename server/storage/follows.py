@@ -78,6 +78,38 @@ async def get_follow(db: Database, follower_id: int, followee_id: int) -> Follow
     return None if row is None else Follow(*row)
 
 
+@dataclass(frozen=True)
+class FollowOptions:
+    """What the follower chose: the followee's boosts in their home timeline, and to be
+    told of each new post."""
+
+    show_reblogs: bool = True
+    notify: bool = False
+
+
+async def follow_options(db: Database, follower_id: int, followee_id: int
+                         ) -> FollowOptions | None:
+    """The options of a follow or follow request, or None when there is neither."""
+    row = await db.fetch_one(
+        "SELECT show_reblogs, notify FROM follows WHERE follower_id = ? AND followee_id = ?",
+        (follower_id, followee_id),
+    )
+    return None if row is None else FollowOptions(bool(row[0]), bool(row[1]))
+
+
+async def set_follow_options(db: Database, follower_id: int, followee_id: int, *,
+                             show_reblogs: bool | None = None, notify: bool | None = None
+                             ) -> None:
+    """Change the options of an existing follow or request; None leaves one as it is."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE follows SET show_reblogs = coalesce(?, show_reblogs),"
+            " notify = coalesce(?, notify) WHERE follower_id = ? AND followee_id = ?",
+            (None if show_reblogs is None else int(show_reblogs),
+             None if notify is None else int(notify), follower_id, followee_id),
+        )
+
+
 async def get_follow_by_uri(db: Database, uri: str) -> Follow | None:
     row = await db.fetch_one(f"{_FOLLOW} WHERE uri = ?", (uri,))
     return None if row is None else Follow(*row)

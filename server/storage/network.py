@@ -11,6 +11,7 @@ from server.clock import now_text
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database, Row
 from server.storage.follows import Follow
+from server.storage.paging import IdWindow, fetch_window
 from server.storage.sanctions import not_in_force
 
 _ACTOR = ", ".join(f"a.{column.name}" for column in fields(Actor))
@@ -132,3 +133,26 @@ async def connections(db: Database, member_id: int, which: str, *, before: int |
         (member_id, state, before if before is not None else 2**62, limit),
     )
     return [_connection(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A row of the member's blocks list: the block's id (for paging) and the person."""
+
+    id: int
+    actor: Actor
+
+
+async def blocked_page(db: Database, member_id: int, window: IdWindow) -> list[Blocked]:
+    """The people the member blocks (accounts not deleted), newest block first."""
+    rows = await fetch_window(
+        db, f"SELECT b.id AS block_id, {_ACTOR} FROM blocks b JOIN actors a"
+        " ON a.id = b.target_id", key="b.id", window=window,
+        where=["b.actor_id = ?", "a.deleted_at IS NULL"], parameters=[member_id],
+    )
+    found = []
+    for row in rows:
+        values = dict(row)
+        block_id = int(values.pop("block_id"))
+        found.append(Blocked(block_id, actor_from_row(values)))  # type: ignore[arg-type]
+    return found

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from server.clock import now_text
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database, Row, Transaction
+from server.storage.mutes import in_force as mute_in_force
 from server.storage.paging import IdWindow, fetch_window
 from server.storage.sanctions import NOW_SQL, not_in_force
 
@@ -119,12 +120,14 @@ _SHOWN_TO_MEMBER = (
     " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = n.account_id"
     "  AND b.target_id = n.from_actor_id)"
     " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.actor_id = n.account_id"
-    "  AND m.target_id = n.from_actor_id)"
+    "  AND m.target_id = n.from_actor_id AND m.hide_notifications = 1"
+    f"  AND {mute_in_force('m')})"
     f" AND {not_in_force('a.suspended_until')}"
     f" AND {_HELD} = ?"
 )
-"""The member's own, from nobody blocked, muted or suspended, in the list asked for
-(three parameters: the account, quiet mode, and whether the waiting list is asked for)."""
+"""The member's own, from nobody blocked, muted (by a mute that hides notifications) or
+suspended, in the list asked for (three parameters: the account, quiet mode, and
+whether the waiting list is asked for)."""
 
 
 async def list_for_member(db: Database, account_id: int, *, quiet_mode: bool, waiting: bool,

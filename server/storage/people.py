@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from server.storage.actors import Actor, actor_from_row
 from server.storage.database import Database
+from server.storage.mutes import in_force as mute_in_force
 
 _COLUMNS = ", ".join(column.name for column in fields(Actor))
 
@@ -36,7 +37,8 @@ async def standing(db: Database, reader_id: int, target_id: int) -> Standing:
         "SELECT"
         " EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?"
         "  AND state = 'accepted'),"
-        " EXISTS (SELECT 1 FROM mutes WHERE actor_id = ? AND target_id = ?),"
+        " EXISTS (SELECT 1 FROM mutes u WHERE u.actor_id = ? AND u.target_id = ?"
+        f"  AND {mute_in_force('u')}),"
         " EXISTS (SELECT 1 FROM blocks WHERE actor_id = ? AND target_id = ?),"
         " EXISTS (SELECT 1 FROM blocks WHERE actor_id = ? AND target_id = ?)",
         (reader_id, target_id, reader_id, target_id, reader_id, target_id, target_id,

@@ -177,11 +177,30 @@ async def boost_uris(db: Database, boost_ids: Sequence[int]) -> dict[int, str]:
     return {int(row[0]): str(row[1]) for row in rows}
 
 
+_NOT_A_REPLY = (
+    "((p.in_reply_to_id IS NULL AND p.in_reply_to_uri IS NULL)"
+    " OR EXISTS (SELECT 1 FROM posts q WHERE q.id = p.in_reply_to_id"
+    " AND q.actor_id = p.actor_id))"
+)
+"""A post that answers nobody, or only its author (a thread they wrote), as Mastodon's
+`exclude_replies` reads it."""
+
+
 async def profile(db: Database, reader: Reader, actor_id: int, max_id: int | None, *,
                   limit: int = PAGE_SIZE, since_id: int | None = None,
-                  min_id: int | None = None) -> Page:
-    return await _by_id(db, reader, Place.PROFILE, "p.actor_id = ?", [actor_id], max_id,
-                        limit=limit, since_id=since_id, min_id=min_id)
+                  min_id: int | None = None, exclude_replies: bool = False,
+                  only_media: bool = False, tag: str | None = None) -> Page:
+    """One author's posts the reader may see; the client API's account filters leave
+    out replies to others, posts without media, or posts without `tag`."""
+    where = ["p.actor_id = ?"]
+    params: list[object] = [actor_id]
+    if exclude_replies:
+        where.append(_NOT_A_REPLY)
+    if tag is not None:
+        where.append("p.id IN (SELECT post_id FROM post_tags WHERE tag = ?)")
+        params.append(tag.lower())
+    return await _by_id(db, reader, Place.PROFILE, " AND ".join(where), params, max_id,
+                        limit=limit, since_id=since_id, min_id=min_id, only_media=only_media)
 
 
 async def visible_post(db: Database, reader: Reader, post_id: int) -> Post | None:
@@ -244,12 +263,14 @@ async def thread(db: Database, reader: Reader, post_id: int) -> Thread | None:
 
 
 # The home timeline: posts of the people the reader follows and their own, and boosts
-# by the people they follow, merged by the time each arrived here. Its cursor names
-# that time and the entry, `<created_at>_<p|b><id>`, since posts and boosts have
-# separate ids.
+# by the people they follow (unless they turned that person's boosts off), merged by the
+# time each arrived here. Its cursor names that time and the entry,
+# `<created_at>_<p|b><id>`, since posts and boosts have separate ids.
 
 _HOME_CURSOR = re.compile(r"\A(\d{4}-\d\d-\d\dT[\d:.]+Z)_([pb])(\d{1,19})\Z")
 _FOLLOWED = "SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted'"
+_BOOSTS_FOLLOWED = f"{_FOLLOWED} AND show_reblogs = 1"
+"""The people whose boosts the reader sees: followed, and not with boosts turned off."""
 
 
 @dataclass(frozen=True)
@@ -365,7 +386,7 @@ async def home_window(db: Database, reader: Reader, window: HomeWindow) -> Page:
             " JOIN actors a ON a.id = p.actor_id LEFT JOIN accounts ac ON ac.actor_id = p.actor_id"
             " JOIN actors ba ON ba.id = bo.actor_id"
             " LEFT JOIN accounts bac ON bac.actor_id = bo.actor_id"
-            f" WHERE bo.actor_id IN ({_FOLLOWED}) AND {clause} AND {booster}{bound}"
+            f" WHERE bo.actor_id IN ({_BOOSTS_FOLLOWED}) AND {clause} AND {booster}{bound}"
             f" ORDER BY bo.created_at {order}, bo.id {order} LIMIT ?",
             [viewer, *clause_params, *booster_params, *bound_params, limit],
         )

@@ -35,6 +35,7 @@ from moderation.domains import LIMIT, SUSPEND, severity_for
 from server.storage import filters as filter_store
 from server.storage import policy as policy_store
 from server.storage.database import Database
+from server.storage.mutes import in_force as mute_in_force
 from server.storage.sanctions import not_in_force
 
 
@@ -128,7 +129,8 @@ def _relations_clause(column: str) -> str:
         f"NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = ? AND b.target_id = {column})"
         f" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.actor_id = {column}"
         " AND b.target_id = ?)"
-        f" AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.actor_id = ? AND u.target_id = {column})"
+        " AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.actor_id = ?"
+        f" AND u.target_id = {column} AND {mute_in_force('u')})"
     )
 
 
