@@ -11,6 +11,7 @@ from server.instance import Instance
 from server.storage import accounts as account_store
 from server.storage import follows as follow_store
 from server.storage import interactions, network
+from server.storage import mutes as mute_store
 from server.storage import profiles as profile_store
 from server.storage.actors import Actor
 from server.storage.database import Database
@@ -41,21 +42,25 @@ async def credential_account_json(db: Database, instance: Instance, actor: Actor
 
 
 async def relationship_json(db: Database, viewer: Actor, other: Actor) -> dict[str, Any]:
-    """Kinhaven has no mutes kept apart from blocks yet, nor endorsements or notes."""
+    """`showing_reblogs` and `notifying` are the options of the caller's follow or
+    request (false without one); `muting` is a mute in force, and
+    `muting_notifications` one that hides their notifications too. Kinhaven has no
+    endorsements, personal notes or domain blocks of a member's own."""
     mine = await follow_store.get_follow(db, viewer.id, other.id)
     theirs = await follow_store.get_follow(db, other.id, viewer.id)
-    following = mine is not None and mine.state == "accepted"
+    options = await follow_store.follow_options(db, viewer.id, other.id)
+    mute = await mute_store.mute_of(db, actor_id=viewer.id, target_id=other.id)
     return {
         "id": str(other.id),
-        "following": following,
-        "showing_reblogs": following,
-        "notifying": False,
+        "following": mine is not None and mine.state == "accepted",
+        "showing_reblogs": options is not None and options.show_reblogs,
+        "notifying": options is not None and options.notify,
         "languages": None,
         "followed_by": theirs is not None and theirs.state == "accepted",
         "blocking": await interactions.is_blocked(db, actor_id=viewer.id, target_id=other.id),
         "blocked_by": await network.blocks_viewer(db, other.id, viewer.id),
-        "muting": False,
-        "muting_notifications": False,
+        "muting": mute is not None,
+        "muting_notifications": mute is not None and mute.hide_notifications,
         "requested": mine is not None and mine.state == "pending",
         "requested_by": theirs is not None and theirs.state == "pending",
         "domain_blocking": False,

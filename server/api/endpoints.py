@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import Mount
 
 from server.api import (
+    account_settings,
     accounts,
     admin_accounts,
     admin_domains,
@@ -18,6 +19,7 @@ from server.api import (
     instance_info,
     markers,
     media,
+    muting,
     notifications,
     preferences,
     reports,
@@ -33,6 +35,7 @@ API_ROUTES = [
     *media.routes, *bookmarks.routes, *timelines.routes, *notifications.routes,
     *search.routes, *reports.routes, *compat.routes,
     *admin_accounts.routes, *admin_domains.routes, *admin_reports.routes, *admin_holds.routes,
+    *account_settings.routes, *muting.routes,
 ]
 """Every route under `/api`, for the mount below and for the tests that walk them all."""
 

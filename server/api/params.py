@@ -10,7 +10,7 @@ names the field, never passed on for the endpoint to trip over.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -109,14 +109,29 @@ def _json_pairs(body: bytes) -> list[tuple[str, object]]:
     return list(document.items())
 
 
-async def _multipart_pairs(request: Request, body: bytes, limit: int
-                           ) -> list[tuple[str, object]]:
+async def _multipart_pairs(request: Request, body: bytes, limit: int,
+                           files: dict[str, bytes] | None = None,
+                           file_names: Sequence[str] = ()) -> list[tuple[str, object]]:
+    """The text fields; the files named in `file_names` go into `files` (any other file
+    makes the form unreadable)."""
     request._body = body  # starlette parses the form from the cached body
     try:
-        form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=limit)
+        form = await request.form(max_files=len(file_names), max_fields=MAX_FIELDS,
+                                  max_part_size=limit)
     except Exception as error:  # starlette raises several kinds for a malformed form
         raise bad_request("The form data could not be read") from error
-    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    pairs: list[tuple[str, object]] = []
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                pairs.append((key, value))
+            elif files is not None and key in file_names and value.filename:
+                files[key] = await value.read()
+            elif key not in file_names:
+                raise validation_failed(f"{key} cannot be a file")
+    finally:
+        await form.close()
+    return pairs
 
 
 def _form_pairs(body: bytes) -> list[tuple[str, object]]:
@@ -130,20 +145,29 @@ def _form_pairs(body: bytes) -> list[tuple[str, object]]:
 
 async def read_params(request: Request, *, limit: int = SMALL_BODY) -> Params:
     """The query string and, for requests that carry one, the body."""
+    params, _ = await read_params_and_files(request, limit=limit)
+    return params
+
+
+async def read_params_and_files(request: Request, *, limit: int = SMALL_BODY,
+                                files: Sequence[str] = ()) -> tuple[Params, dict[str, bytes]]:
+    """As `read_params`, and the contents of the files named in `files` that a
+    multipart body carried (by name; the last of each)."""
     params = Params(request.query_params.multi_items())
+    uploaded: dict[str, bytes] = {}
     if request.method in ("GET", "HEAD"):
-        return params
+        return params, uploaded
     body = await _body(request, limit)
     if not body.strip():
-        return params
+        return params, uploaded
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/json" or media_type.endswith("+json"):
         pairs = _json_pairs(body)
     elif media_type == "multipart/form-data":
-        pairs = await _multipart_pairs(request, body, limit)
+        pairs = await _multipart_pairs(request, body, limit, uploaded, files)
     elif media_type == "application/x-www-form-urlencoded":
         pairs = _form_pairs(body)
     else:
         raise ApiError(415, f"Unsupported content type {media_type or '(none)'}")
     params.update(Params(pairs))
-    return params
+    return params, uploaded

@@ -1,6 +1,10 @@
 """A member changing how others see them: name, bio, picture and the privacy choices
 that remote servers keep a copy of. Each change goes to the followers' servers as an
-Update of the Person, as Mastodon sends it, so their copies do not go stale."""
+Update of the Person, as Mastodon sends it, so their copies do not go stale.
+
+The settings pages save the profile and the privacy choices apart; the client API's
+`update_credentials` saves both at once (`update_account`). Both check a name and bio
+with `profile_problems`, so the limits are the same wherever a member edits them."""
 
 from __future__ import annotations
 
@@ -21,10 +25,26 @@ from server.storage import follows as follow_store
 from server.storage import profiles as profile_store
 from server.storage.accounts import PrivacyChoices
 from server.storage.actors import Actor, get_actor, get_local_actor_by_username
+from server.storage.profiles import Picture
 
 DISPLAY_NAME_MAX = 30
 BIO_MAX = 500
 MENTIONS_MAX = 20
+
+
+def profile_problems(display_name: str, bio: str) -> dict[str, str]:
+    """What keeps a name and bio from being saved, by field, in words for the member
+    (empty when nothing does)."""
+    problems: dict[str, str] = {}
+    if len(display_name) > DISPLAY_NAME_MAX:
+        problems["display_name"] = \
+            f"Please keep your name to {DISPLAY_NAME_MAX} characters or fewer."
+    elif any(not character.isprintable() for character in display_name):
+        problems["display_name"] = "Your name can only have letters, numbers and symbols."
+    if len(bio) > BIO_MAX:
+        problems["bio"] = (f"Please keep your bio to {BIO_MAX} characters or fewer"
+                           f" (it has {len(bio)}).")
+    return problems
 
 
 async def _current(federation: Federation, member: Actor) -> Actor:
@@ -135,3 +155,43 @@ async def update_privacy(federation: Federation, member: Actor,
     if (before.manually_approves_followers != choices.manually_approves_followers
             or before.discoverable != choices.discoverable):
         await announce_profile(federation, member)
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """Profile and privacy as they are to be after one client API request (the caller
+    fills in what the request left out), already checked with `profile_problems`;
+    `avatar` is a processed upload, or None to keep the picture."""
+
+    display_name: str
+    bio: str
+    privacy: PrivacyChoices
+    avatar: ProcessedImage | None = None
+
+
+async def update_account(federation: Federation, member: Actor, change: AccountChange) -> None:
+    """Save everything in one transaction, then send one Update to followers' servers.
+    A new picture's file is written first: if the save fails, that file is removed and
+    the old picture stays; once it succeeds, the old file is removed."""
+    db = federation.db
+    summary_html = await bio_html(federation, change.bio)
+    store = MediaStore.for_settings(federation.instance.settings)
+    old = _own_media_name(federation, (await _current(federation, member)).icon_url)
+    name, picture = None, None
+    if change.avatar is not None:
+        preview = change.avatar.preview
+        name = store.new_name(preview.extension)
+        await store.save(name, preview.data)
+        picture = Picture(media_url(federation.instance.urls.base, name), preview.content_type)
+    try:
+        await profile_store.save_settings(
+            db, member.id, display_name=change.display_name, summary_html=summary_html,
+            bio_source=change.bio, privacy=change.privacy, avatar=picture,
+        )
+    except BaseException:
+        if name is not None:
+            await store.remove(name)
+        raise
+    if name is not None and old is not None:
+        await store.remove(old)
+    await announce_profile(federation, member)

@@ -10,7 +10,13 @@ from starlette.routing import Route
 
 from server.activitypub.context import federation_of
 from server.media.images import MediaRejected, ProcessedImage, process_upload
-from server.services.profile import BIO_MAX, DISPLAY_NAME_MAX, ProfileChange, update_profile
+from server.services.profile import (
+    BIO_MAX,
+    DISPLAY_NAME_MAX,
+    ProfileChange,
+    profile_problems,
+    update_profile,
+)
 from server.storage import profiles as profile_store
 from server.web.forms import MEDIA_FORM, FieldErrors, checkbox, read_form, text_field, uploads
 from server.web.guards import require_viewer
@@ -38,14 +44,8 @@ async def profile_page(request: Request) -> Response:
 
 def _check(display_name: str, bio: str) -> FieldErrors:
     errors = FieldErrors()
-    if len(display_name) > DISPLAY_NAME_MAX:
-        errors.add("display_name",
-                   f"Please keep your name to {DISPLAY_NAME_MAX} characters or fewer.")
-    if any(not character.isprintable() for character in display_name):
-        errors.add("display_name", "Your name can only have letters, numbers and symbols.")
-    if len(bio) > BIO_MAX:
-        errors.add("bio", f"Please keep your bio to {BIO_MAX} characters or fewer"
-                          f" (it has {len(bio)}).")
+    for field, message in profile_problems(display_name, bio).items():
+        errors.add(field, message)
     return errors
 
 
