@@ -26,6 +26,7 @@ from server.activitypub import objects as object_routes
 from server.activitypub.context import build_federation
 from server.api import endpoints as api_endpoints
 from server.api import oauth_tokens
+from server.api.rate_limits import MASTODON_LIMITS, ApiLimits, RateLimiter
 from server.config import Settings, warn_about_unsafe_settings
 from server.instance import prepare_instance
 from server.storage import accounts as account_store
@@ -138,7 +139,7 @@ class KinhavenApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, api_limits: ApiLimits = MASTODON_LIMITS) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         warn_about_unsafe_settings(settings)
@@ -173,7 +174,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await db.close()
 
-    return KinhavenApp(
+    app = KinhavenApp(
         routes=[
             *inbox_routes.routes,  # the busiest routes first: they are matched in order
             *api_endpoints.routes,
@@ -211,3 +212,5 @@ def create_app(settings: Settings) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.state.api_rate_limiter = RateLimiter(api_limits)
+    return app

@@ -18,6 +18,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from server.accounts import create_member
+from server.api.rate_limits import MASTODON_LIMITS, ApiLimits
 from server.app import create_app
 from server.config import Settings
 from server.instance import Instance
@@ -48,7 +49,10 @@ class RunningInstance:
 
 
 @asynccontextmanager
-async def run_instance(folder: Path, **overrides: object) -> AsyncIterator[RunningInstance]:
+async def run_instance(folder: Path, *, api_limits: ApiLimits = MASTODON_LIMITS,
+                       **overrides: object) -> AsyncIterator[RunningInstance]:
+    """An instance with `overrides` of its settings and the client API's rate limits
+    `api_limits` (Mastodon's unless a test asks otherwise)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -62,7 +66,7 @@ async def run_instance(folder: Path, **overrides: object) -> AsyncIterator[Runni
         ),
         **overrides,  # type: ignore[arg-type]
     )
-    app = create_app(settings)
+    app = create_app(settings, api_limits=api_limits)
     server = uvicorn.Server(uvicorn_config(app, port=port, log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -48,12 +48,27 @@ def bearer_token(request: Request) -> str | None:
     return token
 
 
+_UNSEEN = object()
+
+
+async def looked_up_token(request: Request) -> AccessToken | None:
+    """The member's token the request carries, looked up once a request: the API's rate
+    limiter asks first, and `authenticate` takes the same answer."""
+    found = getattr(request.state, "api_token", _UNSEEN)
+    if found is _UNSEEN:
+        text = bearer_token(request)
+        found = None if text is None else await find_token(db_of(request), text)
+        request.state.api_token = found
+    assert found is None or isinstance(found, AccessToken)
+    return found
+
+
 async def authenticate(request: Request) -> Caller:
     """The caller, or 401 for a missing, unknown or revoked token and 403 for an account
     that may not act (suspended, closed, not or no longer approved)."""
     text = bearer_token(request)
     db = db_of(request)
-    token = None if text is None else await find_token(db, text)
+    token = await looked_up_token(request)
     if token is None:
         if text is not None and await find_app_token(db, text) is not None:
             raise ApiError(422, NEEDS_MEMBER)

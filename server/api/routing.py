@@ -1,6 +1,7 @@
 """The API as one ASGI app under `/api`: Mastodon's error shape for every failure
-(unknown paths and wrong methods included), and trailing slashes taken as Rails takes
-them (Mastodon.py asks for `/api/v1/admin/domain_blocks/`), without a redirect."""
+(unknown paths and wrong methods included), trailing slashes taken as Rails takes
+them (Mastodon.py asks for `/api/v1/admin/domain_blocks/`), without a redirect, and
+Mastodon's rate limits on every request (`server.api.rate_limits`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.api.errors import ApiError, not_found
+from server.api.rate_limits import RateLimited
 from server.api.responses import api_error, api_json
 from server.storage.paging import LARGEST_ID
 
@@ -54,4 +56,4 @@ class _WithoutTrailingSlash:
 def api_app(routes: Sequence[BaseRoute]) -> ASGIApp:
     router = Router(routes=list(routes), redirect_slashes=False, default=_not_found)
     handlers = {ApiError: _api_error, HTTPException: _http_error}
-    return _WithoutTrailingSlash(ExceptionMiddleware(router, handlers=handlers))
+    return _WithoutTrailingSlash(RateLimited(ExceptionMiddleware(router, handlers=handlers)))
