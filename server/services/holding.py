@@ -50,7 +50,7 @@ async def decide_hold(federation: Federation, hold_id: int, *, approve: bool,
         if approve:
             await release(federation, post)
     elif approve:
-        await post_store.release_post(db, post.id, [])
+        await post_store.release_post(db, post, [])
     elif post.local:
         author = await get_actor(db, post.actor_id)
         assert author is not None

@@ -194,6 +194,7 @@ async def publish(
             mention_actor_ids=[a.id for a in mentioned],
             tags=formatted.hashtags, media_ids=media_ids, deliveries=jobs, hold=hold,
             alert=alert, support_note="support_note" in decision.rewrites,
+            notices=member_notices(author, visibility, mentioned, parent_author),
         )
     except media_store.MediaUnavailable as error:  # attached elsewhere in the meantime
         raise PostError("media_ids", str(error)) from error
@@ -203,30 +204,53 @@ async def publish(
 
 
 async def release(federation: Federation, post: Post) -> None:
-    """A moderator approved a held post: it becomes visible and is sent as a Create
-    would have been when it was written."""
+    """A moderator approved a held post: it becomes visible, is sent as a Create would
+    have been when it was written, and the members it mentions or answers hear of it."""
     author = await get_actor(federation.db, post.actor_id)
     assert author is not None
+    mentioned, parent_author = await _addressed(federation, post)
     jobs: list[Delivery] = []
     if post.visibility in FEDERATED_VISIBILITIES:
         inboxes = await permitted_inboxes(
-            federation, "Create", author, await _recipients(federation, post, author),
+            federation, "Create", author,
+            await _audience_inboxes(federation, author, post.visibility, mentioned,
+                                    parent_author),
             subject=f"{post.uri} (approved)",
         )
         note = build_note(await note_facts(federation, post, author))
         jobs = deliveries(build_create(note), author, inboxes)
-    await post_store.release_post(federation.db, post.id, jobs)
+    notices = member_notices(author, post.visibility, mentioned, parent_author)
+    await post_store.release_post(federation.db, post, jobs, notices)
     if jobs:
         federation.delivery_ready.set()
 
 
-async def _recipients(federation: Federation, post: Post, author: Actor) -> list[str]:
+async def _addressed(federation: Federation, post: Post) -> tuple[list[Actor], Actor | None]:
+    """The people a stored post mentions, and the author of the post it answers."""
     mentioned = [a for a in [await get_actor(federation.db, i) for i in
                              await post_store.mentioned_actor_ids(federation.db, post.id)]
                  if a is not None]
     parent = (None if post.in_reply_to_uri is None
               else await post_store.get_post_by_uri(federation.db, post.in_reply_to_uri))
     parent_author = None if parent is None else await get_actor(federation.db, parent.actor_id)
+    return mentioned, parent_author
+
+
+def member_notices(author: Actor, visibility: str, mentioned: list[Actor],
+                   parent_author: Actor | None) -> list[tuple[int, str]]:
+    """Members here to notify of a new post, as a post from elsewhere notifies them: each
+    member mentioned, and the author of the post it answers (unless a direct message
+    leaves them out). Nobody is notified of their own post."""
+    notices = [(actor.id, "mention") for actor in mentioned
+               if actor.local and actor.id != author.id]
+    if parent_author is not None and parent_author.local and parent_author.id != author.id \
+            and visibility != "direct" and parent_author not in mentioned:
+        notices.append((parent_author.id, "reply"))
+    return list(dict.fromkeys(notices))
+
+
+async def _recipients(federation: Federation, post: Post, author: Actor) -> list[str]:
+    mentioned, parent_author = await _addressed(federation, post)
     return await _audience_inboxes(federation, author, post.visibility, mentioned, parent_author)
 
 

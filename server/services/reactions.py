@@ -10,6 +10,7 @@ from server.services.delivery import send, send_to
 from server.services.relations import new_activity_id
 from server.storage import follows as follow_store
 from server.storage import interactions
+from server.storage import notifications as notification_store
 from server.storage.actors import Actor, get_actor
 from server.storage.posts import Post
 
@@ -24,11 +25,22 @@ async def _author(federation: Federation, post: Post) -> Actor:
     return author
 
 
+async def _tell_member(federation: Federation, author: Actor, member: Actor, kind: str,
+                       post: Post, uri: str) -> None:
+    """A member here liked or boosted another member's post: they hear of it as they
+    would of someone elsewhere doing so."""
+    if author.local and author.id != member.id:
+        await notification_store.notify(federation.db, account_id=author.id, kind=kind,
+                                        from_actor_id=member.id, post_id=post.id,
+                                        source_uri=uri)
+
+
 async def like(federation: Federation, member: Actor, post: Post) -> None:
     uri = new_activity_id(federation)
     if await interactions.record_interaction(federation.db, "like", uri=uri, actor_id=member.id,
                                              post_id=post.id):
         author = await _author(federation, post)
+        await _tell_member(federation, author, member, "favourite", post, uri)
         await send_to(federation, activities.like(uri, member.uri, post.uri), member, [author])
 
 
@@ -59,6 +71,7 @@ async def boost(federation: Federation, member: Actor, post: Post) -> None:
                                                  actor_id=member.id, post_id=post.id):
         return
     author = await _author(federation, post)
+    await _tell_member(federation, author, member, "reblog", post, uri)
     activity = activities.announce(uri, member.uri, post.uri, author=author.uri,
                                    followers=member.followers_uri or "", published=now_text())
     await send(federation, activity, member, await _boost_inboxes(federation, member, author))

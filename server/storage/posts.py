@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from server.clock import now_text
-from server.storage.database import Database, Row
+from server.storage.database import Database, Row, Transaction
 from server.storage.deliveries import Delivery, insert_deliveries
 from server.storage.media import NewRemoteAttachment, attach_uploads, insert_remote_attachments
+from server.storage.notifications import notify_in
 
 VISIBILITIES = ("local", "public", "unlisted", "followers", "direct")
 
@@ -72,6 +73,7 @@ async def insert_local_post(
     hold: tuple[str, str] | None = None,
     alert: tuple[str, str] | None = None,
     support_note: bool = False,
+    notices: Sequence[tuple[int, str]] = (),
 ) -> Post:
     """Store a member's post. Its URI embeds the row id, so `uri_for_id` and `url_for_id`
     are templates with `{id}` filled in once the id is known. `deliveries` builds the
@@ -79,7 +81,9 @@ async def insert_local_post(
     is never "posted" without its deliveries, nor deliveries sent for a lost post. The
     author's uploads `media_ids` are attached in order (MediaUnavailable if one is not).
     A `hold` (policy, reason) keeps the post from everyone but its author and sends
-    nothing until a moderator approves it; an `alert` tells moderators of a published post."""
+    nothing until a moderator approves it; an `alert` tells moderators of a published post.
+    `notices` are the members to tell, each with the kind ("mention", "reply"); a held
+    post tells nobody until it is released."""
     stamp = now_text()
     async with db.transaction() as tx:
         parent = None
@@ -121,8 +125,10 @@ async def insert_local_post(
             await tx.execute(
                 "INSERT INTO holds (post_id, policy, reason, created_at) VALUES (?, ?, ?, ?)",
                 (post_id, *hold, stamp))
-        elif deliveries is not None:
-            await insert_deliveries(tx, deliveries(post))
+        else:
+            if deliveries is not None:
+                await insert_deliveries(tx, deliveries(post))
+            await _notify_members(tx, post, notices)
         if alert is not None:
             await tx.execute(
                 "INSERT INTO moderation_alerts (post_id, policy, reason, created_at)"
@@ -383,8 +389,18 @@ async def tags_of(db: Database, post_id: int) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def release_post(db: Database, post_id: int, deliveries: list[Delivery]) -> None:
-    """A moderator let a held post out: visible from now, its deliveries queued with it."""
+async def release_post(db: Database, post: Post, deliveries: list[Delivery],
+                       notices: Sequence[tuple[int, str]] = ()) -> None:
+    """A moderator let a held post out: visible from now, its deliveries queued and the
+    members it mentions or answers told, all at once."""
     async with db.transaction() as tx:
-        await tx.execute("UPDATE posts SET held_at = NULL WHERE id = ?", (post_id,))
+        await tx.execute("UPDATE posts SET held_at = NULL WHERE id = ?", (post.id,))
         await insert_deliveries(tx, deliveries)
+        await _notify_members(tx, post, notices)
+
+
+async def _notify_members(tx: Transaction, post: Post,
+                          notices: Sequence[tuple[int, str]]) -> None:
+    for account_id, kind in notices:
+        await notify_in(tx, account_id=account_id, kind=kind, from_actor_id=post.actor_id,
+                        post_id=post.id, source_uri=post.uri)

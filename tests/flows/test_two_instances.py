@@ -127,8 +127,12 @@ async def test_like_boost_and_their_undo(pair: tuple[Side, Side]) -> None:
         return (likes, boosts) if (likes, boosts) == (1, 1) else None
 
     await wait_until(counts, what="the like and boost")
-    kinds = {n.kind for n in await notification_store.list_notifications(b.db, b.member.id)}
-    assert {"favourite", "reblog"} <= kinds
+
+    async def told() -> bool:  # the notification is written just after the interaction
+        kinds = {n.kind for n in await notification_store.list_notifications(b.db, b.member.id)}
+        return {"favourite", "reblog"} <= kinds
+
+    await wait_until(told, what="b's member told of the like and the boost")
     await reactions.unlike(a.federation, a.member, seen)
     await reactions.unboost(a.federation, a.member, seen)
 
