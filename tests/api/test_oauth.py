@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import re
 import secrets
 from typing import Any
@@ -18,18 +17,13 @@ import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonUnauthorizedError
 
 from tests.api import Team, bearer, call, mastodon
+from tests.api.oauth_flow import CALLBACK, hidden_fields
 from tests.browsing import browser_session, csrf_in, member_browser, sign_in, submit
 from tests.instances import RunningInstance
 
-CALLBACK = "https://app.example/callback"
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
-_HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
 _CODE = re.compile(r'<code class="oauth-code">([^<]+)</code>')
-
-
-def hidden_fields(page: str) -> dict[str, str]:
-    return {name: html.unescape(value) for name, value in _HIDDEN.findall(page)}
 
 
 def query_of(location: str) -> dict[str, str]:
