@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
 
+from server.api import oauth_tokens
 from server.api.endpoints import API_ROUTES
 from server.api.rate_limits import ApiLimits, Limit
 from server.services import posting
@@ -78,12 +79,12 @@ class Endpoint:
     names: tuple[str, ...]
 
 
-def _endpoints(routes: Sequence[object]) -> list[Endpoint]:
+def _endpoints(routes: Sequence[object], prefix: str = "/api") -> list[Endpoint]:
     found = []
     for route in routes:
         assert isinstance(route, Route)
         for method in sorted((route.methods or set()) - {"HEAD"}):
-            found.append(Endpoint(method, f"/api{route.path}",
+            found.append(Endpoint(method, f"{prefix}{route.path}",
                                   tuple(PARAMETER.findall(route.path))))
     return found
 
@@ -117,11 +118,12 @@ def _request(data: st.DataObject, endpoint: Endpoint, tokens: list[str | None]
     return request
 
 
-def _fuzz(base_url: str, endpoints: list[Endpoint], tokens: list[str | None]) -> int:
+def _fuzz(base_url: str, endpoints: list[Endpoint], tokens: list[str | None],
+          examples: int = EXAMPLES) -> int:
     answered = 0
     with httpx.Client(base_url=base_url, timeout=20) as client:
 
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(data=st.data())
         def probe(data: st.DataObject) -> None:
@@ -156,3 +158,13 @@ async def test_nothing_a_client_sends_makes_the_api_fail(team: Team) -> None:
                                 team.read_only_token, None, "not-a-token"]
     answered = await asyncio.to_thread(_fuzz, team.kinhaven.base_url, endpoints, tokens)
     assert answered >= EXAMPLES
+
+
+async def test_nothing_a_client_sends_makes_the_oauth_endpoints_fail(team: Team) -> None:
+    """The token, revocation and metadata endpoints live outside `/api` but answer apps
+    the same way: an `{"error": ...}` for anything wrong, never a 500."""
+    endpoints = _endpoints(oauth_tokens.routes, prefix="")
+    assert {endpoint.path for endpoint in endpoints} >= {"/oauth/token", "/oauth/revoke"}
+    tokens: list[str | None] = [team.member_token, None, "not-a-token"]
+    answered = await asyncio.to_thread(_fuzz, team.kinhaven.base_url, endpoints, tokens, 150)
+    assert answered >= 150
