@@ -25,12 +25,14 @@ from server.storage import bookmarks as bookmark_store
 from server.storage import follows as follow_store
 from server.storage import holds as hold_store
 from server.storage import interactions, sanctions
+from server.storage import oauth as oauth_store
 from server.storage import posts as post_store
 from server.storage.accounts import Account
 from server.storage.actors import Actor, get_actor
 from server.storage.database import Database
 from server.storage.interactions import Boost
 from server.storage.media import Attachment, attachments_for
+from server.storage.oauth import OAuthApp
 from server.storage.posts import Post
 
 JSON = dict[str, Any]
@@ -178,6 +180,8 @@ class _PageFacts:
     liked: set[int] = field(default_factory=set)
     boosted: set[int] = field(default_factory=set)
     saved: set[int] = field(default_factory=set)
+    apps: dict[int, OAuthApp] = field(default_factory=dict)
+    """The apps the viewer posted these from (Mastodon shows them to the author)."""
 
 
 async def _account_of(db: Database, instance: Instance, facts: _PageFacts, actor_id: int
@@ -220,7 +224,18 @@ async def _page_facts(db: Database, posts: Sequence[Post], viewer: Actor | None
         facts.liked = await interactions.done_by(db, "like", viewer.id, ids)
         facts.boosted = await interactions.done_by(db, "boost", viewer.id, ids)
         facts.saved = await bookmark_store.bookmarked(db, viewer.id, ids)
+        facts.apps = await oauth_store.apps_by_id(db, list({
+            post.app_id for post in posts if post.actor_id == viewer.id and post.app_id}))
     return facts
+
+
+def _application(post: Post, facts: _PageFacts, viewer: Actor | None) -> JSON | None:
+    """The app a post was sent from, for its author only: which apps a member uses is
+    theirs to know."""
+    if viewer is None or post.actor_id != viewer.id or post.app_id is None:
+        return None
+    app = facts.apps.get(post.app_id)
+    return None if app is None else {"name": app.name, "website": app.website}
 
 
 async def _one_status(db: Database, instance: Instance, post: Post, facts: _PageFacts,
@@ -255,7 +270,7 @@ async def _one_status(db: Database, instance: Instance, post: Post, facts: _Page
         "reblog": None,
         "poll": None,
         "card": None,
-        "application": None,
+        "application": _application(post, facts, viewer),
     }
     if viewer is not None:
         status.update({

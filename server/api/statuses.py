@@ -159,6 +159,7 @@ async def _create(request: Request, caller: Caller, key: str | None = None) -> R
             sensitive=bool(params.boolean("sensitive")),
             in_reply_to=None if parent is None else parent.uri,
             media_ids=_media_ids(params), language=_language(params),
+            app_id=caller.token.app_id,
         )
     except PostError as error:
         raise _post_error(error) from error

@@ -118,9 +118,11 @@ async def publish(
     in_reply_to: str | None = None,
     media_ids: Sequence[int] = (),
     language: str | None = None,
+    app_id: int | None = None,
 ) -> Post:
     """Store and send a member's post; `media_ids` are their own uploads, not yet in a
-    post, attached in that order in the same transaction."""
+    post, attached in that order in the same transaction. `app_id` is the OAuth app
+    it was sent from, shown to its author alone."""
     text = text.strip()
     media_ids = list(dict.fromkeys(media_ids))
     if not text and not media_ids:
@@ -195,6 +197,7 @@ async def publish(
             tags=formatted.hashtags, media_ids=media_ids, deliveries=jobs, hold=hold,
             alert=alert, support_note="support_note" in decision.rewrites,
             notices=member_notices(author, visibility, mentioned, parent_author),
+            app_id=app_id,
         )
     except media_store.MediaUnavailable as error:  # attached elsewhere in the meantime
         raise PostError("media_ids", str(error)) from error

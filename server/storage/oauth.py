@@ -8,6 +8,7 @@ racing with the same code cannot both get a token.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -94,6 +95,16 @@ async def find_app(db: Database, client_id: str) -> OAuthApp | None:
 async def get_app(db: Database, app_id: int) -> OAuthApp | None:
     row = await db.fetch_one(f"SELECT {_APP_COLUMNS} FROM oauth_apps WHERE id = ?", (app_id,))
     return None if row is None else _app(row)
+
+
+async def apps_by_id(db: Database, app_ids: Sequence[int]) -> dict[int, OAuthApp]:
+    if not app_ids:
+        return {}
+    marks = ", ".join("?" * len(app_ids))
+    rows = await db.fetch_all(
+        f"SELECT {_APP_COLUMNS} FROM oauth_apps WHERE id IN ({marks})",
+        list(app_ids))
+    return {row["id"]: _app(row) for row in rows}
 
 
 async def insert_code(db: Database, *, code: str, app_id: int, account_id: int,

@@ -16,7 +16,7 @@ VISIBILITIES = ("local", "public", "unlisted", "followers", "direct")
 _COLUMNS = (
     "id, uri, actor_id, local, url, in_reply_to_uri, in_reply_to_id, conversation,"
     " content_html, source_text, summary, sensitive, visibility, language, published_at,"
-    " edited_at, deleted_at, created_at, held_at, support_note"
+    " edited_at, deleted_at, created_at, held_at, support_note, app_id"
 )
 
 
@@ -43,6 +43,8 @@ class Post:
     held_at: str | None = None
     """Set while a moderator has not yet let the post out (new members, risk terms)."""
     support_note: bool = False
+    app_id: int | None = None
+    """The OAuth app a member posted from, if they posted from one."""
 
 
 def _post(row: Row) -> Post:
@@ -74,6 +76,7 @@ async def insert_local_post(
     alert: tuple[str, str] | None = None,
     support_note: bool = False,
     notices: Sequence[tuple[int, str]] = (),
+    app_id: int | None = None,
 ) -> Post:
     """Store a member's post. Its URI embeds the row id, so `uri_for_id` and `url_for_id`
     are templates with `{id}` filled in once the id is known. `deliveries` builds the
@@ -95,12 +98,12 @@ async def insert_local_post(
         cursor = await tx.execute(
             "INSERT INTO posts (uri, actor_id, local, content_html, source_text, summary,"
             " sensitive, visibility, language, in_reply_to_uri, in_reply_to_id, published_at,"
-            " created_at, held_at, support_note) VALUES ('', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?)",
+            " created_at, held_at, support_note, app_id) VALUES ('', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?)",
             (
                 actor_id, content_html, source_text, summary, int(sensitive), visibility,
                 language, in_reply_to_uri, parent, stamp, stamp,
-                stamp if hold is not None else None, int(support_note),
+                stamp if hold is not None else None, int(support_note), app_id,
             ),
         )
         post_id = cursor.lastrowid

@@ -103,6 +103,10 @@ async def test_mastodon_py_registers_an_app_and_signs_in_through_the_consent_pag
         assert "Calm Reader" in (await browser.get("/settings/apps")).text
     posted = await call(app.status_post, "Hello from an app", visibility="public")
     assert posted["account"]["username"] == "meg"
+    assert posted["application"] == {"name": "Calm Reader", "website": "https://app.example"}
+    seen_by_ada = await kinhaven.client.get(f"/api/v1/statuses/{posted['id']}",
+                                            headers=bearer(team.admin_token))
+    assert seen_by_ada.status_code == 200 and seen_by_ada.json()["application"] is None
 
     await call(app.revoke_access_token, allow_http=True)
     with pytest.raises(MastodonUnauthorizedError):
