@@ -9,8 +9,8 @@ blocks them, is counted. Its people are the authors and those named in those pos
 less the member.
 
 A conversation is unread while someone else's post in it is newer than both the
-member's last reading of it and their own last post in it. Removing it hides what it holds; a later post brings it back with only
-what is newer.
+member's last reading of it and their own last post in it. Removing it hides what it
+holds; a later post brings it back with only what is newer.
 """
 
 from __future__ import annotations
