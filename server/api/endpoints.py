@@ -21,6 +21,7 @@ from server.api import (
     markers,
     media,
     muting,
+    notification_requests,
     notifications,
     preferences,
     reports,
@@ -33,8 +34,8 @@ from server.api.routing import api_app
 API_ROUTES = [
     *apps.routes, *instance_info.routes, *preferences.routes, *filters.routes,
     *markers.routes, *accounts.routes, *follow_requests.routes, *statuses.routes,
-    *media.routes, *bookmarks.routes, *timelines.routes, *notifications.routes,
-    *conversations.routes,
+    *media.routes, *bookmarks.routes, *timelines.routes, *notification_requests.routes,
+    *notifications.routes, *conversations.routes,
     *search.routes, *reports.routes, *compat.routes,
     *admin_accounts.routes, *admin_domains.routes, *admin_reports.routes, *admin_holds.routes,
     *account_settings.routes, *muting.routes,

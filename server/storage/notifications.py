@@ -205,3 +205,73 @@ async def mark_read(db: Database, account_id: int, ids: Sequence[int]) -> None:
             f" AND id IN ({marks})",
             (now_text(), account_id, *ids),
         )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Someone whose notifications wait apart (quiet mode, or a limit): the client
+    API's notification request."""
+
+    actor_id: int
+    count: int
+    first_at: str
+    last_at: str
+    last_post_id: int | None
+    """The post of the newest waiting notification that is about one."""
+
+
+_WAITING_BY_SENDER = (
+    "SELECT g.sender, g.waiting, g.first_at, g.last_at,"
+    " (SELECT post_id FROM notifications WHERE id = g.last_with_post) FROM ("
+    "SELECT n.from_actor_id AS sender, count(*) AS waiting, min(n.created_at) AS first_at,"
+    " max(n.created_at) AS last_at,"
+    " max(CASE WHEN n.post_id IS NOT NULL THEN n.id END) AS last_with_post"
+    " FROM notifications n LEFT JOIN actors a ON a.id = n.from_actor_id"
+    " LEFT JOIN posts p ON p.id = n.post_id"
+    f" WHERE {_SHOWN_TO_MEMBER} AND n.from_actor_id IS NOT NULL"
+    " AND (n.post_id IS NULL OR p.deleted_at IS NULL)"
+    " GROUP BY n.from_actor_id) g"
+)
+"""The waiting list by who sent it (three parameters, as `_SHOWN_TO_MEMBER`; the third
+is 1); a notification of a deleted post is not counted."""
+
+
+async def waiting_senders(db: Database, account_id: int, window: IdWindow, *,
+                          quiet_mode: bool) -> list[Sender]:
+    """A window of the people whose notifications wait apart, by their actor id."""
+    rows = await fetch_window(db, _WAITING_BY_SENDER, key="g.sender", window=window,
+                              parameters=[account_id, int(quiet_mode), 1])
+    return [Sender(*row) for row in rows]
+
+
+async def waiting_sender(db: Database, account_id: int, actor_id: int, *,
+                         quiet_mode: bool) -> Sender | None:
+    row = await db.fetch_one(f"{_WAITING_BY_SENDER} WHERE g.sender = ?",
+                             (account_id, int(quiet_mode), 1, actor_id))
+    return None if row is None else Sender(*row)
+
+
+async def waiting_summary(db: Database, account_id: int, *, quiet_mode: bool
+                          ) -> tuple[int, int]:
+    """How many people have notifications waiting, and how many notifications wait."""
+    row = await db.fetch_one(
+        f"SELECT count(*), coalesce(sum(w.waiting), 0) FROM ({_WAITING_BY_SENDER}) w",
+        (account_id, int(quiet_mode), 1))
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+async def dismiss_waiting(db: Database, account_id: int, from_actor_ids: Sequence[int], *,
+                          quiet_mode: bool) -> int:
+    """Remove what waits apart from these people (what reached the main list stays);
+    how many were removed."""
+    if not from_actor_ids:
+        return 0
+    marks = ", ".join("?" for _ in from_actor_ids)
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM notifications WHERE id IN (SELECT n.id FROM notifications n"
+            " LEFT JOIN actors a ON a.id = n.from_actor_id"
+            f" WHERE {_SHOWN_TO_MEMBER} AND n.from_actor_id IN ({marks}))",
+            (account_id, int(quiet_mode), 1, *from_actor_ids))
+        return cursor.rowcount
