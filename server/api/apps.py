@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.api.auth import bearer_token
+from server.api.auth import bearer_token, looked_up_token
 from server.api.entities import JSON
 from server.api.errors import INVALID_TOKEN, ApiError, validation_failed
 from server.api.params import read_params
@@ -20,7 +20,6 @@ from server.services import oauth
 from server.services.oauth import InvalidApp
 from server.storage import oauth as oauth_store
 from server.storage.oauth import OAuthApp
-from server.storage.tokens import find_token
 from server.web.state import db_of
 
 FIELD_NAMES = {"name": "Name", "website": "Website", "redirect_uris": "Redirect URI",
@@ -65,8 +64,9 @@ async def verify_credentials(request: Request) -> Response:
     text = bearer_token(request)
     db = db_of(request)
     if text is not None:
-        app_token = await oauth_store.find_app_token(db, text)
-        member_token = None if app_token is not None else await find_token(db, text)
+        member_token = await looked_up_token(request)
+        app_token = None if member_token is not None else await oauth_store.find_app_token(
+            db, text)
         app_id = app_token.app_id if app_token else member_token.app_id if member_token \
             else None
         if member_token is not None and app_id is None:

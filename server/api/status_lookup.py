@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from server.activitypub.context import Federation
-from server.api.auth import Caller, app_only, require_scope
+from server.api.auth import Caller, app_only, looked_up_token, require_scope
 from server.api.entities import JSON, boost_status_json, status_json
 from server.api.errors import not_found
 from server.api.timeline_statuses import read_status_id
@@ -34,7 +34,9 @@ def federation_of(request: Request) -> Federation:
 async def optional_caller(request: Request, scope: str) -> Caller | None:
     """The caller if a member's token was sent (checked as for any call), else None
     (no token, or an app's own)."""
-    if "authorization" not in request.headers or await app_only(request, scope):
+    if "authorization" not in request.headers:
+        return None
+    if await looked_up_token(request) is None and await app_only(request, scope):
         return None
     return await require_scope(request, scope)
 
